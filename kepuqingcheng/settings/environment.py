@@ -1,0 +1,129 @@
+"""Typed reads of environment variables.
+
+Every setting that comes from the environment goes through these helpers so that a missing or
+malformed value stops start-up with one line naming the variable, not a traceback from deep
+inside Django (see ``kepuqingcheng.entrypoint``).
+"""
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ImproperlyConfigured):
+    """A variable is missing or malformed; the message names it."""
+
+
+def text(name, default=None, *, required=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise SettingError(f"{name} must be set")
+        return default
+    return value
+
+
+def boolean(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(f"{name} must be true or false (1/0, yes/no), not {raw!r}")
+
+
+def integer(name, default):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def words(name, default=()):
+    """A comma-separated list."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database(name, default):
+    import dj_database_url
+
+    url = os.environ.get(name) or default
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise SettingError(f"{name} is not a usable database URL: {error}") from None
+    if not config.get("ENGINE"):
+        raise SettingError(f"{name} names an unknown database scheme: {url.split(':')[0]}")
+    engine = config["ENGINE"]
+    if engine.endswith("postgresql"):
+        # A stopped server must make /readyz answer 503 quickly instead of hanging.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    elif engine.endswith("sqlite3"):
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {}).update(
+            {
+                # WAL lets the site read while an import writes.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+    return config
+
+
+def cache(name):
+    url = os.environ.get(name)
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    scheme = urlsplit(url).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise SettingError(f"{name} must be a redis:// or rediss:// URL, not {url!r}")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "kepu",
+        # Short timeouts: a stopped Redis must not hang requests or /readyz.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+
+
+def email(name):
+    """Email settings from a URL: smtp://user:pass@host:587?tls=1, smtps://..., console://."""
+    url = os.environ.get(name)
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise SettingError(f"{name} must start with smtp://, smtps:// or console://")
+    if not parts.hostname:
+        raise SettingError(f"{name} has no host")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise SettingError(f"{name} has a bad port") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": options.get("tls", "").lower() in _TRUE,
+        "EMAIL_TIMEOUT": 10,
+    }

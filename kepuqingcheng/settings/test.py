@@ -1,0 +1,19 @@
+"""The test suite: the embedded default unless DATABASE_URL / REDIS_URL point at real servers."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789abcdef"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["*"]
+
+# Uploaded files from tests go to a throw-away folder, never the developer's media/.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views import static as media_views
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from home import views as home_views
+
+urlpatterns = [
+    path("healthz", home_views.healthz, name="healthz"),
+    path("readyz", home_views.readyz, name="readyz"),
+    path("reading-mode/<slug:mode>/", home_views.set_reading_mode, name="reading_mode"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", home_views.favicon, name="favicon"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.SERVE_MEDIA:
+    # The embedded default has no separate web server or object store for uploads.
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$",
+            media_views.serve,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    ]
+
+urlpatterns += [path("", include(wagtail_urls))]
