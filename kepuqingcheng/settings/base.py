@@ -24,6 +24,11 @@ SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "home",
+    "content",
+    "wagtailmedia",
+    "wagtail.contrib.table_block",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.search_promotions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -162,7 +167,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per background task run drowns out everything else.
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 # Wagtail
@@ -177,6 +186,9 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "vtt", "xl
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+# Publishing at the end of the science-review workflow also writes the review record.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "content.workflows.publish_reviewed"
+WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 
 READING_MODE_COOKIE = "kepu_reading"
 READING_MODES = {"standard": _("标准"), "large": _("大字号高对比")}

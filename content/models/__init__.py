@@ -1,0 +1,30 @@
+from .pages import (
+    ArticlePage,
+    ComicPage,
+    ComicPanel,
+    ContentIndexPage,
+    ContentPage,
+    EmergencyGuidePage,
+    EmergencyIndexPage,
+    VideoPage,
+)
+from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
+
+CONTENT_PAGE_MODELS = (ArticlePage, VideoPage, ComicPage, EmergencyGuidePage)
+
+__all__ = [
+    "CONTENT_PAGE_MODELS",
+    "ArticlePage",
+    "Audience",
+    "ComicPage",
+    "ComicPanel",
+    "ContentIndexPage",
+    "ContentPage",
+    "ContentPageTag",
+    "EmergencyGuidePage",
+    "EmergencyIndexPage",
+    "Hazard",
+    "Phase",
+    "Region",
+    "VideoPage",
+]
