@@ -470,7 +470,7 @@ def write_video(path: Path, record: dict, fonts: Fonts) -> float:
     total = seconds * VIDEO_FPS
     background = video_background(record, fonts)
     colour = base_colour(record)
-    with av.open(str(path), mode="w", format="mp4", options={"fflags": "+bitexact"}) as container:
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream("libx264", rate=VIDEO_FPS)
         stream.width, stream.height = VIDEO_SIZE
         stream.pix_fmt = "yuv420p"
