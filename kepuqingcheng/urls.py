@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from kepuqingcheng.api import api
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("reading-mode/<slug:mode>/", home_views.set_reading_mode, name="reading_mode"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links.
     path("favicon.ico", home_views.favicon, name="favicon"),
+    path("api/v1/", api.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
