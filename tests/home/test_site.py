@@ -74,3 +74,12 @@ def test_public_pages_send_a_strict_content_security_policy(client, db):
     assert "script-src 'self'" in policy
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.django_db
+def test_admin_login_is_chinese_and_branded(client):
+    response = client.get("/admin/login/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>登录 - 科普青城 管理后台</title>" in html
+    assert "登录科普青城管理后台" in html
