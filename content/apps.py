@@ -6,3 +6,8 @@ class ContentConfig(AppConfig):
     name = "content"
     verbose_name = _("科普内容")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import generation
+
+        generation.connect()

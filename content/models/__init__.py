@@ -1,3 +1,4 @@
+from .imports import ImportedFile, ImportedItem
 from .pages import (
     ArticlePage,
     ComicPage,
@@ -24,6 +25,8 @@ __all__ = [
     "EmergencyGuidePage",
     "EmergencyIndexPage",
     "Hazard",
+    "ImportedFile",
+    "ImportedItem",
     "Phase",
     "Region",
     "VideoPage",

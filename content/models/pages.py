@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from content.blocks import ArticleBodyBlock
+from content.restrictions import cached_view_restrictions
 
 from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
 
@@ -88,7 +90,8 @@ class ContentPage(Page):
 
     search_fields = [
         *Page.search_fields,
-        index.SearchField("summary"),
+        # title (boost 2 on Page) > summary > body: the boosts become tsvector weights B, C, D
+        index.SearchField("summary", boost=1.5),
         index.SearchField("body"),
         index.RelatedFields("tags", [index.SearchField("name")]),
         index.RelatedFields("audiences", [index.SearchField("name")]),
@@ -111,6 +114,10 @@ class ContentPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["breadcrumbs"] = self.get_ancestors().filter(depth__gt=1).specific()
         return context
+
+    def get_view_restrictions(self):
+        # No query per request while the site has no view restrictions (content/restrictions.py).
+        return cached_view_restrictions(self)
 
     @property
     def review_record(self):
@@ -217,7 +224,7 @@ class ComicPanel(Orderable):
         verbose_name = _("漫画分格")
 
 
-class EmergencyGuidePage(ContentPage):
+class EmergencyGuidePage(RoutablePageMixin, ContentPage):
     content_kind = "emergency"
     content_kind_label = _("应急科普")
 
@@ -251,6 +258,11 @@ class EmergencyGuidePage(ContentPage):
     @property
     def action_lines(self):
         return split_action_lines(self.actions)
+
+    @path("card/", name="card")
+    def card(self, request):
+        """A one-page printable card for notice boards: the action lines, large."""
+        return self.render(request, template="pages/emergency_guide_card.html")
 
     def clean(self):
         super().clean()
@@ -298,6 +310,17 @@ class ContentIndexPage(Page):
     class Meta:
         verbose_name = _("内容列表")
 
+    def get_context(self, request, *args, **kwargs):
+        from content.listing import listing_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(listing_context(request))
+        return context
+
+    def get_view_restrictions(self):
+        # No query per request while the site has no view restrictions (content/restrictions.py).
+        return cached_view_restrictions(self)
+
 
 class EmergencyIndexPage(Page):
     """Emergency explainers grouped by hazard."""
@@ -316,3 +339,14 @@ class EmergencyIndexPage(Page):
     @cached_property
     def hazard_labels(self):
         return dict(Hazard.choices)
+
+    def get_context(self, request, *args, **kwargs):
+        from content.listing import emergency_groups
+
+        context = super().get_context(request, *args, **kwargs)
+        context["hazard_groups"] = emergency_groups(request)
+        return context
+
+    def get_view_restrictions(self):
+        # No query per request while the site has no view restrictions (content/restrictions.py).
+        return cached_view_restrictions(self)

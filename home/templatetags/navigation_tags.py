@@ -4,17 +4,36 @@ from wagtail.models import Site
 register = template.Library()
 
 
+def _navigation(request, site):
+    """The home link and the live in-menu children of the site's root, as plain data."""
+    root = site.root_page
+    items = root.get_children().live().in_menu().only("title", "url_path")
+    return {
+        "root": {"url": root.get_url(request), "url_path": root.url_path},
+        "items": [
+            {"title": item.title, "url": item.get_url(request), "url_path": item.url_path}
+            for item in items
+        ],
+    }
+
+
 @register.inclusion_tag("components/main_navigation.html", takes_context=True)
 def main_navigation(context):
+    from content.fragments import cached
+
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
-    root = site.root_page if site else None
-    items = root.get_children().live().in_menu().only("title", "url_path") if root else []
+    # The entries depend only on the page tree, so they are cached under the content generation;
+    # which one is the current page is worked out here, per request.
+    navigation = (
+        cached(request, "main-navigation", (), lambda: _navigation(request, site))
+        if site
+        else {"root": None, "items": []}
+    )
     current = context.get("page")
     return {
-        "root": root,
-        "items": items,
-        "current_path": getattr(current, "url_path", ""),
+        **navigation,
+        "current_path": getattr(current, "url_path", "") or "",
         "request": request,
     }
 

@@ -1,0 +1,213 @@
+"""Public page speed: home, a listing and a content page against /healthz and a static file.
+
+Migrates a throw-away SQLite database, fills it with 60 items of all four types (each with a
+cover image), serves the site with uvicorn (one process, as `make run` does) and measures
+requests/second for each URL in interleaved rounds over one keep-alive connection, so the
+machine's load affects every URL alike. Prints each rate and its ratio to /healthz and to the
+static file; the target is at least 0.25 of /healthz.
+
+There is no whole-page or HTTP cache: every request goes through the middleware, routing and the
+view, and renders the page template with the visitor's reading mode and navigation state. What
+depends on content alone (routes, the site, filter choices, rendered card lists, page bodies) is
+reused under the content generation, as in production (see content/generation.py). The
+"(cold)" rows show the other extreme, each request just after a content change: the server
+bumps the generation before every request carrying the X-Bench-Cold header. They are printed
+for information; the target applies to the ordinary rows.
+
+    .venv/bin/python bench/pages.py
+"""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ITEMS = 60
+ROUNDS = 5
+SECONDS_PER_TURN = 1.5
+COLD_HEADER = "X-Bench-Cold"
+TARGET = 0.25
+
+SETUP = """
+import datetime, django
+django.setup()
+from django.utils import timezone
+from tests.content import factories as f
+from tests.site_tree import ensure_site_tree
+ensure_site_tree()
+kinds = [f.ArticlePageFactory, f.VideoPageFactory, f.ComicPageFactory, f.EmergencyGuidePageFactory]
+audiences = ["youth", "farmers", "workers", "elderly", "officials", "public"]
+for n in range(%(items)d):
+    kinds[n %% 4](
+        title=f"科普内容{n:03d}",
+        cover_image=f.ImageFactory(),
+        audiences=[audiences[n %% 6]],
+        topics=["健康生活"],
+        regions=["150102"],
+        first_published_at=timezone.now() - datetime.timedelta(hours=n),
+    )
+from content.models import ArticlePage
+print(ArticlePage.objects.live().order_by("-first_published_at").first().url)
+"""
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(folder):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.dev",
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [PYTHON, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    content_url = (
+        subprocess.run(
+            [PYTHON, "-c", SETUP % {"items": ITEMS}],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return env, content_url
+
+
+def wait_until_up(port, server):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("uvicorn stopped before answering")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("uvicorn did not answer within 30 s")
+
+
+def application():
+    """uvicorn --factory: the project's ASGI application, bumping the content generation first
+    for requests that carry the cold header (so that they render as after a content change)."""
+    from content.generation import bump_generation
+    from kepuqingcheng.asgi import application as django_application
+
+    cold = COLD_HEADER.lower().encode()
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http" and any(name == cold for name, _ in scope["headers"]):
+            bump_generation()
+        await django_application(scope, receive, send)
+
+    return app
+
+
+def measure(connection, url, seconds):
+    """Requests completed on ``url`` in ``seconds``; every one must be a 200."""
+    path, cold = url
+    headers = {COLD_HEADER: "1"} if cold else {}
+    count = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            sys.exit(f"{path} answered {response.status}")
+        count += 1
+    return count, time.perf_counter() - started
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="kepu-bench-pages-") as tmp:
+        folder = Path(tmp)
+        env, content_url = prepare(folder)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "--factory",
+                # bench/ is a namespace package: on sys.path itself, bench/search.py would
+                # shadow the search app.
+                "bench.pages:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_until_up(port, server)
+            paths = {
+                "/healthz": ("/healthz", False),
+                "static file": ("/static/css/site.css", False),
+                "home /": ("/", False),
+                "listing": ("/kepu/?audience=elderly", False),
+                "audience page": ("/for/youth/", False),
+                "content page": (content_url, False),
+                "home (cold)": ("/", True),
+                "listing (cold)": ("/kepu/?audience=elderly", True),
+                "content (cold)": (content_url, True),
+            }
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            for path in paths.values():  # warm up: renditions, template loading
+                measure(connection, path, 0.3)
+            totals = {name: [0, 0.0] for name in paths}
+            for _ in range(ROUNDS):
+                for name, path in paths.items():
+                    count, elapsed = measure(connection, path, SECONDS_PER_TURN)
+                    totals[name][0] += count
+                    totals[name][1] += elapsed
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    rates = {name: count / elapsed for name, (count, elapsed) in totals.items()}
+    health, static = rates["/healthz"], rates["static file"]
+    print(f"{ITEMS} items, {ROUNDS} interleaved rounds of {SECONDS_PER_TURN:.1f} s per URL")
+    print(f"{'url':<15}{'req/s':>10}{'÷ /healthz':>13}{'÷ static':>11}")
+    failed = []
+    for name, rate in rates.items():
+        print(f"{name:<15}{rate:>10.1f}{rate / health:>13.2f}{rate / static:>11.2f}")
+        if (
+            name not in {"/healthz", "static file"}
+            and "(cold)" not in name
+            and rate / health < TARGET
+        ):
+            failed.append(name)
+    print(f"target: every page at least {TARGET:.2f} of /healthz (no page cache; cold rows: info)")
+    if failed:
+        print("below target: " + ", ".join(failed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
