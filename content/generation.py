@@ -7,9 +7,9 @@ process sharing the cache (Redis) switches at the same moment.
 
 The token changes on publish, unpublish, move, delete and direct saves of pages (imports, data
 fixes), and on saves/deletes of what pages show or are filtered by: audiences, regions, topic
-tags, images, sites, view restrictions and the home page's featured picks. It is bumped both at
-once and again after the transaction commits, so a reader that re-renders between the save and
-the commit cannot leave a stale fragment behind under the final token.
+tags, images, videos, documents, sites, view restrictions and the home page's featured picks.
+It is bumped both at once and again after the transaction commits, so a reader that re-renders
+between the save and the commit cannot leave a stale fragment behind under the final token.
 
 Scheduled expiry (``expire_at``) passes without a signal, so cached fragments also carry a
 timeout (``FRAGMENT_TIMEOUT``): an expired page disappears from listings within that time.
@@ -64,6 +64,9 @@ def _affects_public_pages(instance):
         return True
     label = instance._meta.app_label
     if label == "content":
+        return True
+    if label in {"wagtaildocs", "wagtailmedia"}:
+        # Video pages show a media file and its captions document (and screens list both).
         return True
     if label == "home":
         # Renditions are made while pages render; they add files and never change a fragment.

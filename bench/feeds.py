@@ -1,0 +1,227 @@
+"""Feed speed: a feed answered 200 (cached body), the same feed answered 304, and a static file
+through whitenoise, on the same server, with 1,000 published items.
+
+Migrates a throw-away SQLite database, fills it with 1,000 items of all four types, counts the
+database queries of each kind of feed request in-process, then serves the site with uvicorn (one
+process, as `make run` does) and measures requests/second in interleaved rounds over one
+keep-alive connection, so the machine's load affects every URL alike. Targets: the 304 at least
+0.5 of the static file with no database query; the second identical 200 not rendered again (no
+query either).
+
+    .venv/bin/python bench/feeds.py
+"""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ITEMS = 1000
+ROUNDS = 5
+SECONDS_PER_TURN = 2.0
+TARGET = 0.5
+FEED = "/feeds/rss/?audience=elderly&audience=public"
+
+SETUP = """
+import datetime, json, django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from taggit.models import Tag
+from content.models import ArticlePage, Audience, ContentPageTag, EmergencyGuidePage, Region
+from tests.content import factories as f
+from tests.site_tree import ensure_site_tree
+ensure_site_tree()
+# Plain add_child and bulk-created links: factories cost ~4x more per page and the bench must
+# stay short. A few videos come from the factory for their media files.
+articles, emergency = f.content_section(), f.emergency_section()
+image = f.ImageFactory()
+audiences = list(Audience.objects.order_by("pk"))
+region = Region.objects.get(code="150102")
+tag = Tag.objects.get(name="健康生活")
+now = timezone.now()
+pages = []
+for n in range(%(items)d):
+    when = now - datetime.timedelta(minutes=n)
+    common = dict(title=f"科普内容{n:04d}", slug=f"item-{n:04d}", summary="摘要", live=True,
+                  first_published_at=when, last_published_at=when, cover_image=image,
+                  reviewed_by="王研究员")
+    if n %% 10 == 0:
+        page = f.VideoPageFactory(**common)
+    elif n %% 3 == 0:
+        page = emergency.add_child(instance=EmergencyGuidePage(
+            hazard="sandstorm", phase="during", actions="关好门窗\\n减少外出\\n戴口罩", **common))
+    else:
+        page = articles.add_child(instance=ArticlePage(
+            body=[("paragraph", "<p>科普青城数字化平台上线，市民随时学科学。</p>")], **common))
+    pages.append(page)
+for model in (ArticlePage, EmergencyGuidePage, f.models.VideoPage):
+    group = [page for page in pages if isinstance(page, model)]
+    key = model._meta.model_name + "_id"
+    model.audiences.through.objects.bulk_create(
+        [model.audiences.through(**{key: page.pk, "audience_id": audiences[page.pk %% 6].pk})
+         for page in group])
+    model.regions.through.objects.bulk_create(
+        [model.regions.through(**{key: page.pk, "region_id": region.pk}) for page in group])
+ContentPageTag.objects.bulk_create(
+    [ContentPageTag(content_object_id=page.pk, tag=tag) for page in pages])
+from content.generation import bump_generation
+bump_generation()
+client = Client(HTTP_HOST="127.0.0.1")
+counts = {}
+for name, headers in [("first 200", {}), ("second 200", {}), ("304", None)]:
+    if headers is None:
+        headers = {"HTTP_IF_NONE_MATCH": etag}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(%(feed)r, **headers)
+    etag = response["ETag"]
+    counts[name] = {"status": response.status_code, "queries": len(queries),
+                    "items": response.content.count(b"<item>")}
+print(json.dumps(counts))
+"""
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(folder):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.dev",
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [PYTHON, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    output = subprocess.run(
+        [PYTHON, "-c", SETUP % {"items": ITEMS, "feed": FEED}],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if output.returncode:
+        sys.exit(f"setting up the bench data failed:\n{output.stderr[-3000:]}")
+    return env, json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def wait_until_up(port, server):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("uvicorn stopped before answering")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("uvicorn did not answer within 30 s")
+
+
+def measure(connection, path, headers, expected, seconds):
+    count = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != expected:
+            sys.exit(f"{path} answered {response.status}, expected {expected}")
+        count += 1
+    return count, time.perf_counter() - started
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="kepu-bench-feeds-") as tmp:
+        folder = Path(tmp)
+        env, query_counts = prepare(folder)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "kepuqingcheng.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_until_up(port, server)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", FEED)
+            first = connection.getresponse()
+            first.read()
+            etag = first.getheader("ETag")
+            cases = {
+                "feed 200": (FEED, {}, 200),
+                "feed 304": (FEED, {"If-None-Match": etag}, 304),
+                "static file": ("/static/css/site.css", {}, 200),
+            }
+            for path, headers, expected in cases.values():  # warm up
+                measure(connection, path, headers, expected, 0.3)
+            totals = {name: [0, 0.0] for name in cases}
+            for _ in range(ROUNDS):
+                for name, (path, headers, expected) in cases.items():
+                    count, elapsed = measure(connection, path, headers, expected, SECONDS_PER_TURN)
+                    totals[name][0] += count
+                    totals[name][1] += elapsed
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    rates = {name: count / elapsed for name, (count, elapsed) in totals.items()}
+    static = rates["static file"]
+    print(f"{ITEMS} items, {ROUNDS} interleaved rounds of {SECONDS_PER_TURN:.0f} s per URL: {FEED}")
+    print(f"{'request':<14}{'req/s':>10}{'÷ static':>11}")
+    for name, rate in rates.items():
+        print(f"{name:<14}{rate:>10.1f}{rate / static:>11.2f}")
+    print("database queries per request (in-process):")
+    for name, result in query_counts.items():
+        print(
+            f"  {name:<12} status {result['status']}  queries {result['queries']:>3}"
+            f"  items {result['items']}"
+        )
+    failed = []
+    if rates["feed 304"] / static < TARGET:
+        failed.append(f"304 below {TARGET:.2f} of the static file")
+    if query_counts["304"]["queries"] or query_counts["304"]["status"] != 304:
+        failed.append("the 304 touched the database")
+    if query_counts["second 200"]["queries"]:
+        failed.append("the second identical 200 was rendered again")
+    print(
+        f"target: 304 at least {TARGET:.2f} of the static file, 304 and cached 200 with 0 queries"
+    )
+    if failed:
+        print("missed: " + "; ".join(failed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
