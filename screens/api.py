@@ -1,0 +1,352 @@
+"""The screen API under /api/v1/screens/: pairing, manifest, heartbeats and proof of play.
+
+The manifest poll is the hot path: an unchanged poll with a cached token is answered 304 by
+``screens.middleware.ConditionalManifestMiddleware`` before the rest of the stack; the operation
+below gives the same answers (and falls back to the database when the cache is cold).
+"""
+
+import datetime
+import time
+import uuid as uuid_module
+from typing import Literal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponseNotModified, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+from wagtail.models import Page
+
+from content.generation import current_generation
+from content.models import CONTENT_PAGE_MODELS
+
+from . import auth, manifest, pairing, versions
+from .middleware import manifest_headers
+from .models import Play, Screen
+
+router = Router(tags=["screens"])
+
+HEARTBEAT_MAX_BYTES = 4 * 1024
+PLAYS_MAX_BYTES = 256 * 1024
+PLAYS_MAX_ITEMS = 500
+RATE_PER_MINUTE = 60
+PAIRING_RATE_PER_MINUTE = 20
+FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+PAST_LIMIT = datetime.timedelta(days=30)
+SKEW_LIMIT = datetime.timedelta(days=1)
+JSON = "application/json; charset=utf-8"
+
+
+def _json(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _bad_request(problems):
+    return _json({"error": "invalid request", "detail": problems}, status=400)
+
+
+def _over_rate(key, limit):
+    bucket = f"screens:rate:{key}:{int(time.time() // 60)}"
+    cache.add(bucket, 0, 120)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # expired between add and incr
+        cache.set(bucket, 1, 120)
+        count = 1
+    return count > limit
+
+
+class ManifestBearer(HttpBearer):
+    """The poll's authentication: the token cache answers without the database."""
+
+    def authenticate(self, request, token):
+        return auth.lookup_token(token)
+
+
+class ScreenBearer(HttpBearer):
+    """Reports from a screen: bounded body size and a per-screen rate limit."""
+
+    def __init__(self, max_bytes):
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def authenticate(self, request, token):
+        found = auth.lookup_token(token)
+        if found is None:
+            return None
+        try:
+            declared = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.max_bytes or len(request.body) > self.max_bytes:
+            raise HttpError(400, _("请求体超过 %(max)d 字节。") % {"max": self.max_bytes})
+        limit = int(getattr(settings, "SCREENS_RATE_PER_MINUTE", RATE_PER_MINUTE))
+        if _over_rate(found[0], limit):
+            raise HttpError(429, _("请求过于频繁，请稍后再试。"))
+        return found
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class ScreenApiError(Schema):
+    detail: str | list[str]
+    error: str | None = None
+
+
+class PairingOut(Schema):
+    code: str = Field(description="6 位配对码，字母数字，不含易混淆字符")
+    claim_secret: str
+    expires_at: datetime.datetime
+    poll_seconds: int
+
+
+class PairingStatus(Schema):
+    status: Literal["waiting", "claimed"]
+    token: str | None = Field(None, description="认领后只返回一次")
+
+
+class MediaOut(Schema):
+    role: Literal["image", "poster", "video", "captions", "panel"]
+    url: str
+    sha256: str
+    bytes: int
+    mime: str
+    alt: str
+
+
+class ScreenPanelOut(Schema):
+    media: int
+    text: str
+    duration: float
+
+
+class ItemOut(Schema):
+    id: str
+    page_id: int
+    kind: Literal["card", "video", "comic", "image"]
+    content_type: Literal["article", "video", "comic", "emergency"]
+    title: str
+    duration: float
+    summary: str
+    actions: list[str]
+    hazard: str | None
+    url: str
+    media: list[MediaOut]
+    panels: list[ScreenPanelOut] | None = None
+
+
+class WindowOut(Schema):
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    priority: int
+    playlist: str
+    emergency: bool
+    items: list[str]
+
+
+class ScreenOut(Schema):
+    id: int
+    name: str
+    region: str
+    place: str
+    orientation: Literal["landscape", "portrait"]
+    width: int
+    height: int
+
+
+class ManifestOut(Schema):
+    version: str
+    server_time: datetime.datetime
+    poll_seconds: int
+    valid_until: datetime.datetime
+    screen: ScreenOut
+    items: dict[str, ItemOut]
+    schedule: list[WindowOut]
+
+
+class HeartbeatIn(Schema):
+    player_version: str = Field("", max_length=40)
+    current_item: str | None = Field(None, max_length=40)
+    free_storage_bytes: int | None = Field(None, ge=0, le=2**62)
+    client_time: datetime.datetime
+    online_since: datetime.datetime | None = None
+
+
+class ServerTimeOut(Schema):
+    server_time: datetime.datetime
+
+
+class PlayIn(Schema):
+    uuid: uuid_module.UUID
+    item: str = Field(max_length=40)
+    started_at: datetime.datetime
+    duration_ms: int = Field(ge=0, le=86_400_000)
+
+
+class PlaysIn(Schema):
+    plays: list[PlayIn] = Field(max_length=PLAYS_MAX_ITEMS)
+
+
+class PlaysOut(Schema):
+    accepted: int
+    duplicates: int
+
+
+# --- pairing -------------------------------------------------------------------------------
+
+
+def _client_address(request):
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@router.post(
+    "/screens/pairing",
+    response={201: PairingOut, 429: ScreenApiError, 503: ScreenApiError},
+    summary="Start pairing: a code for an unpaired player",
+)
+def start_pairing(request):
+    if _over_rate(f"pairing:{_client_address(request)}", PAIRING_RATE_PER_MINUTE):
+        return _json({"detail": _("请求过于频繁，请稍后再试。")}, status=429)
+    try:
+        record, secret = pairing.start_pairing()
+    except pairing.PairingError as error:
+        return _json({"detail": str(error)}, status=503)
+    return _json(
+        {
+            "code": record.code,
+            "claim_secret": secret,
+            "expires_at": manifest._iso(record.expires_at),
+            "poll_seconds": 5,
+        },
+        status=201,
+    )
+
+
+@router.get(
+    "/screens/pairing/{claim_secret}",
+    response={200: PairingStatus, 404: ScreenApiError},
+    summary="Poll a pairing: waiting, or claimed with the screen's token (once)",
+)
+def poll_pairing(request, claim_secret: str):
+    answer = pairing.poll(claim_secret)
+    if answer is None:
+        return _json({"detail": _("配对不存在或已过期。")}, status=404)
+    return _json(answer)
+
+
+# --- manifest ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/screens/manifest",
+    auth=ManifestBearer(),
+    response={200: ManifestOut, 304: None, 401: ScreenApiError},
+    summary="The screen's manifest: settings and schedule for the next 7 days",
+    description=(
+        "ETag 为 manifest 的 version；带 If-None-Match 且未变化时返回 304（不查询数据库）。"
+    ),
+)
+def get_manifest(request):
+    screen_id, config_version = request.auth
+    version = versions.manifest_version(config_version, current_generation())
+    if versions.etag_matches(request.headers.get("If-None-Match", ""), version):
+        response = HttpResponseNotModified()
+    else:
+        version, body = manifest.manifest_for(screen_id)
+        if body is None:
+            return _json({"detail": "Unauthorized"}, status=401)
+        response = _json(manifest.respond(body))
+    return manifest_headers(response, version)
+
+
+# --- heartbeats and plays ------------------------------------------------------------------
+
+
+def _aware(moment):
+    if timezone.is_naive(moment):
+        return timezone.make_aware(moment, timezone.get_current_timezone())
+    return moment
+
+
+@router.post(
+    "/screens/heartbeat",
+    auth=ScreenBearer(HEARTBEAT_MAX_BYTES),
+    response={200: ServerTimeOut, 400: ScreenApiError, 401: ScreenApiError, 429: ScreenApiError},
+    summary="Report the screen's status",
+)
+def heartbeat(request, payload: HeartbeatIn):
+    screen_id, _version = request.auth
+    now = timezone.now()
+    client_time = _aware(payload.client_time)
+    skew = client_time - now
+    if abs(skew) > SKEW_LIMIT:
+        return _bad_request([_("client_time 与服务器时间相差超过一天。")])
+    Screen.objects.filter(pk=screen_id).update(
+        last_seen_at=now,
+        player_version=payload.player_version,
+        current_item=payload.current_item or "",
+        free_storage_bytes=payload.free_storage_bytes,
+        clock_skew_ms=int(skew.total_seconds() * 1000),
+        online_since=_aware(payload.online_since) if payload.online_since else None,
+    )
+    return _json({"server_time": manifest._iso(now)})
+
+
+def _page_titles(page_ids):
+    return dict(
+        Page.objects.type(*CONTENT_PAGE_MODELS).filter(pk__in=page_ids).values_list("pk", "title")
+    )
+
+
+@router.post(
+    "/screens/plays",
+    auth=ScreenBearer(PLAYS_MAX_BYTES),
+    response={200: PlaysOut, 400: ScreenApiError, 401: ScreenApiError, 429: ScreenApiError},
+    summary="Report proof of play (idempotent by uuid)",
+)
+def plays(request, payload: PlaysIn):
+    screen_id, _version = request.auth
+    now = timezone.now()
+    wanted_pages = {manifest.page_id_of(play.item) for play in payload.plays}
+    titles = _page_titles([page_id for page_id in wanted_pages if page_id is not None])
+    problems = []
+    for index, play in enumerate(payload.plays):
+        started = _aware(play.started_at)
+        if manifest.page_id_of(play.item) not in titles:
+            problems.append(
+                _("plays[%(i)d].item：未知内容 %(item)s。") % {"i": index, "item": play.item}
+            )
+        if started > now + FUTURE_TOLERANCE:
+            problems.append(_("plays[%(i)d].started_at：时间在未来。") % {"i": index})
+        elif started < now - PAST_LIMIT:
+            problems.append(_("plays[%(i)d].started_at：早于 30 天前。") % {"i": index})
+    if problems:
+        return _bad_request(problems)
+    skew = Screen.objects.filter(pk=screen_id).values_list("clock_skew_ms", flat=True).first()
+    unique = {}
+    for play in payload.plays:
+        unique.setdefault(play.uuid, play)
+    with transaction.atomic():
+        existing = set(Play.objects.filter(uuid__in=list(unique)).values_list("uuid", flat=True))
+        rows = [
+            Play(
+                uuid=play.uuid,
+                screen_id=screen_id,
+                page_id=manifest.page_id_of(play.item),
+                title=titles[manifest.page_id_of(play.item)][:255],
+                started_at=_aware(play.started_at),
+                duration_ms=play.duration_ms,
+                received_at=now,
+                clock_skew_ms=skew,
+            )
+            for key, play in unique.items()
+            if key not in existing
+        ]
+        Play.objects.bulk_create(rows, ignore_conflicts=True)
+    accepted = len(rows)
+    return _json({"accepted": accepted, "duplicates": len(payload.plays) - accepted})

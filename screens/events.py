@@ -1,0 +1,250 @@
+"""The push channel's HTTP side: ``GET /api/v1/screens/events`` (Server-Sent Events) and
+``POST /api/v1/screens/events/ticket``.
+
+A browser's ``EventSource`` cannot send an ``Authorization`` header, so the player first trades
+its token for a ticket (signed, 60 seconds) and opens the stream with ``?ticket=``; other clients
+may send ``Authorization: Bearer TOKEN`` on the stream itself.
+
+Events: ``ready`` once subscribed (the player re-reads its manifest then, which covers whatever
+happened while it was disconnected, so no replay by ``Last-Event-ID`` is needed), ``manifest``
+when the screen's manifest changed (``{"version": ...}``), ``command`` (``{"command": "reload"}``).
+A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15) keeps proxies from cutting an
+idle stream and refreshes the cache key ``screens:connected:<screen_id>`` that the admin reads
+as "推送已连接". A stream ends after ``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client
+reconnects (``retry:``); so a revoked token stops receiving within that time.
+
+The view serves both kinds of server. Under ASGI (uvicorn, production) the stream is an async
+generator awaiting an asyncio queue: an idle screen holds a socket and a small queue, no thread.
+Under WSGI (``runserver``, and pytest-django's live server that the browser tests use) an async
+generator would be read to its end before anything is sent, so there the stream is a blocking
+generator on a thread queue, one thread per stream, with the same bounded lifetime. This keeps the
+whole browser suite on the ordinary live server (same database, same process-local broker) rather
+than a uvicorn subprocess against a copied database; the ASGI path is tested on its own.
+"""
+
+import asyncio
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+
+from screens import auth, push
+
+TICKET_SALT = "screens.events.ticket"
+CONNECTED_KEY = "screens:connected:{}"
+CONNECTED_TTL = 90
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def ticket_seconds():
+    return _setting("SCREENS_EVENTS_TICKET_SECONDS", 60)
+
+
+# -- tickets
+
+
+def make_ticket(screen):
+    # The token hash's head ties the ticket to the token it was bought with: a ticket bought with
+    # a token that has since been replaced or revoked opens nothing.
+    return signing.dumps({"s": screen.pk, "h": screen.token_hash[:12]}, salt=TICKET_SALT)
+
+
+def _screen_for_ticket(ticket):
+    from screens.models import Screen
+
+    try:
+        payload = signing.loads(ticket, salt=TICKET_SALT, max_age=ticket_seconds())
+        screen_id, head = int(payload["s"]), str(payload["h"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    screen = Screen.objects.filter(pk=screen_id, enabled=True).only("pk", "token_hash").first()
+    if screen is None or not head or not screen.token_hash.startswith(head):
+        return None
+    return screen
+
+
+def _bearer(request):
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+def screen_for_request(request):
+    """The screen a stream request authenticates as (Bearer token or ticket), or None."""
+    token = _bearer(request)
+    if token is not None:
+        return auth.authenticate_token(token)
+    ticket = request.GET.get("ticket", "")
+    if ticket and len(ticket) < 500:
+        return _screen_for_ticket(ticket)
+    return None
+
+
+class ScreenBearer(HttpBearer):
+    def authenticate(self, request, token):
+        return auth.authenticate_token(token)
+
+
+class TicketOut(Schema):
+    ticket: str
+    expires_in: int
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+router = Router(tags=["screens"])
+
+
+@router.post(
+    "/ticket",
+    auth=ScreenBearer(),
+    response={200: TicketOut, 401: ErrorOut},
+    summary="Ticket for opening the event stream",
+    description="Trade the screen's bearer token for a short-lived ticket: "
+    "`GET /api/v1/screens/events?ticket=...` (EventSource cannot send headers).",
+)
+def events_ticket(request):
+    return {"ticket": make_ticket(request.auth), "expires_in": ticket_seconds()}
+
+
+# -- the stream
+
+
+def _frame(kind, data):
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _ready_frame(screen_id, retry_ms):
+    payload = {"screen": screen_id, "server_time": timezone.localtime().isoformat()}
+    return f"retry: {retry_ms}\n" + _frame("ready", payload)
+
+
+KEEPALIVE_FRAME = ": keep-alive\n\n"
+
+
+def _mark_connected(screen_id):
+    cache.set(CONNECTED_KEY.format(screen_id), int(time.time()), CONNECTED_TTL)
+
+
+def _mark_disconnected(hub, screen_id):
+    # Another stream of the same screen in this process still counts as connected; one in another
+    # process re-sets the key at its next keep-alive.
+    if hub.count(screen_id) == 0:
+        cache.delete(CONNECTED_KEY.format(screen_id))
+
+
+class _Timing:
+    def __init__(self):
+        self.keepalive = float(_setting("SCREENS_EVENTS_KEEPALIVE_SECONDS", 15))
+        self.lifetime = float(_setting("SCREENS_EVENTS_MAX_SECONDS", 900))
+        self.retry_ms = int(_setting("SCREENS_EVENTS_RETRY_MS", 3000))
+
+
+async def _astream(screen_id, broker, timing):
+    sub = await broker.asubscribe(screen_id)
+    try:
+        await broker.await_ready()
+        await sync_to_async(_mark_connected)(screen_id)
+        yield _ready_frame(screen_id, timing.retry_ms)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timing.lifetime
+        while (left := deadline - loop.time()) > 0:
+            try:
+                event = await asyncio.wait_for(sub.queue.get(), min(timing.keepalive, left))
+            except TimeoutError:
+                yield KEEPALIVE_FRAME
+                await sync_to_async(_mark_connected)(screen_id)
+                continue
+            yield _frame(event.kind, event.data_for(screen_id))
+    finally:
+        sub.close()
+        _mark_disconnected_soon(broker.hub, screen_id)
+
+
+def _mark_disconnected_soon(hub, screen_id):
+    # Runs while the stream is being cancelled (the client went away), where awaiting is unsafe;
+    # the cache write goes to a thread and nobody waits for it.
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _mark_disconnected(hub, screen_id)
+        return
+    loop.run_in_executor(None, _mark_disconnected, hub, screen_id)
+
+
+def _stream(screen_id, broker, timing):
+    import queue
+
+    sub = broker.subscribe(screen_id)
+    try:
+        broker.wait_ready()
+        _mark_connected(screen_id)
+        yield _ready_frame(screen_id, timing.retry_ms)
+        deadline = time.monotonic() + timing.lifetime
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event = sub.queue.get(timeout=min(timing.keepalive, left))
+            except queue.Empty:
+                yield KEEPALIVE_FRAME
+                _mark_connected(screen_id)
+                continue
+            yield _frame(event.kind, event.data_for(screen_id))
+    finally:
+        sub.close()
+        _mark_disconnected(broker.hub, screen_id)
+
+
+def _release_database():
+    """Close this request's database connections before it turns into a long stream.
+
+    Under ASGI every request has its own connections (they follow the async context), and Django
+    closes them only when the response ends: a thousand idle streams would otherwise hold a
+    thousand database connections. (Not inside a transaction, as in tests, and not under WSGI,
+    where the live server shares its thread's connection.)
+    """
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _unauthorized():
+    response = JsonResponse({"detail": "需要有效的屏幕令牌或事件票据 (token or ticket required)"})
+    response.status_code = 401
+    response["WWW-Authenticate"] = 'Bearer realm="screens"'
+    return response
+
+
+@require_GET
+async def events(request):
+    screen = await sync_to_async(screen_for_request)(request)
+    if screen is None:
+        return _unauthorized()
+    timing = _Timing()
+    broker = push.get_broker()
+    if isinstance(request, ASGIRequest):
+        await sync_to_async(_release_database)()
+        content = _astream(screen.pk, broker, timing)
+    else:
+        content = _stream(screen.pk, broker, timing)
+    response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-store"
+    # nginx would otherwise buffer the stream and deliver events late.
+    response["X-Accel-Buffering"] = "no"
+    return response
