@@ -45,18 +45,17 @@ Limits
     (``phrase_term``) that start or end with a one-character CJK run only match the same
     run boundaries. No traditional/simplified conversion is done.
 
-jieba is loaded lazily, once per process and thread-safely (``segmenter()``). Its default
-dictionary ships inside the package, so no network is needed; its cache file goes to a
-private temporary directory and its logging is silenced.
+The segmenter is rjieba (the Rust port of jieba, same dictionary, same algorithm: on the demo
+texts its precise cuts equal jieba 0.42.1's and its search-mode cuts differ only in Latin
+fragments, which ``index_terms`` drops anyway; about 15x faster), loaded lazily,
+once per process and thread-safely (``segmenter()``). Its default dictionary is compiled into
+the package, so nothing is fetched, cached on disk or logged; the user dictionary is added word
+by word with its frequency and tag, as jieba's ``load_userdict`` does.
 """
 
-import logging
-import os
 import re
-import tempfile
 import threading
 import unicodedata
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -116,48 +115,21 @@ _lock = threading.Lock()
 _segmenter: Any = None
 
 
-def _cache_dir() -> Path:
-    """A per-user directory for jieba's dictionary cache, not shared with other users."""
-    suffix = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
-    path = Path(tempfile.gettempdir()) / f"kepuqingcheng-jieba{suffix}"
-    try:
-        path.mkdir(mode=0o700, exist_ok=True)
-        info = path.stat()
-    except OSError:
-        info = None
-    if (
-        info is None
-        or (hasattr(os, "getuid") and info.st_uid != os.getuid())
-        or info.st_mode & 0o022
-    ):
-        # Taken by someone else, or writable by others (the cache could be tampered with):
-        # use a fresh private directory instead.
-        return Path(tempfile.mkdtemp(prefix="kepuqingcheng-jieba-"))
-    return path
+def _build_segmenter() -> Any:
+    import rjieba
 
-
-def _build_segmenter(cache_dir: Path | None = None) -> Any:
-    with warnings.catch_warnings():
-        # jieba 0.42.1 imports pkg_resources (deprecated by setuptools) and compiles
-        # regexes with invalid escapes; neither matters to us.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", SyntaxWarning)
-        warnings.filterwarnings("ignore", message=".*pkg_resources.*")
-        import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it logs "Building prefix dict..." at DEBUG to stderr
-    tokenizer = jieba.Tokenizer()  # our own instance: the global jieba.dt stays untouched
-    tokenizer.tmp_dir = str(cache_dir or _cache_dir())
-    tokenizer.initialize()
-    tokenizer.load_userdict(str(USER_DICT))
+    tokenizer = rjieba.Jieba()  # our own instance: rjieba's module-level one stays untouched
+    for line in USER_DICT.read_text(encoding="utf-8").splitlines():
+        word, freq, tag = line.split()  # "word freq tag", checked by the analysis tests
+        tokenizer.add_word(word, int(freq), tag)
     return tokenizer
 
 
 def segmenter() -> Any:
-    """Return the process-wide jieba ``Tokenizer``, loading it on first use (about 1 s).
+    """Return the process-wide rjieba ``Jieba``, loading it on first use (well under 1 s).
 
     Call it at start-up (before forking workers) to pay the loading cost early. After loading,
-    jieba only reads its dictionary, so one instance serves all threads.
+    it only reads its dictionary, so one instance serves all threads.
     """
     global _segmenter
     tokenizer = _segmenter

@@ -1,0 +1,234 @@
+"""What the SQLite and PostgreSQL backends share: turning query objects into analyser terms,
+and the ranked search over the index table (``RankedSearchMixin``)."""
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import Col
+from django.db.models.functions import Cast
+from django.db.models.lookups import In
+from django.db.models.sql.query import Query
+from django.db.models.sql.where import WhereNode
+from modelsearch.query import And, Not, Or, Phrase, PlainText
+
+from search.analysis import phrase_term, query_terms
+
+
+def terms_of(query, *, prefix_last=False):
+    """The analyser's terms for a PlainText or Phrase query ([] when nothing is searchable)."""
+    if isinstance(query, Phrase):
+        term = phrase_term(query.query_string)
+        return [term] if term else []
+    return query_terms(query.query_string, prefix_last=prefix_last)
+
+
+def prune(query, *, prefix_last=False):
+    """The query without the parts that have nothing searchable in them, or None if nothing is
+    left. A query of punctuation only (``，。``) would otherwise become an empty MATCH / tsquery,
+    which is an SQL error on SQLite and a notice on PostgreSQL."""
+    if isinstance(query, (PlainText, Phrase)):
+        return query if terms_of(query, prefix_last=prefix_last) else None
+    if isinstance(query, (And, Or)):
+        parts = [prune(part, prefix_last=prefix_last) for part in query.subqueries]
+        parts = [part for part in parts if part is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else type(query)(parts)
+    if isinstance(query, Not):
+        inner = prune(query.subquery, prefix_last=prefix_last)
+        return Not(inner) if inner is not None else None
+    return query
+
+
+def is_plain_tree(query):
+    """True for And/Or trees whose leaves are all PlainText or Phrase (synonym expansion)."""
+    if isinstance(query, (PlainText, Phrase)):
+        return True
+    return isinstance(query, (And, Or)) and all(is_plain_tree(q) for q in query.subqueries)
+
+
+def split_candidates(queryset):
+    """(filters, bare) for a queryset shaped like ``search.service.candidates``:
+    ``Model.objects.filter(pk__in=<a queryset of Model>)``; (queryset, None) for any other.
+
+    That wrapper only exists to pass modelsearch's filter-field check. As SQL it is costly:
+    SQLite materialises the IN subquery, i.e. reads every live page, in every statement that
+    carries it. ``filters`` is the inner queryset (the same rows, its conditions applied
+    directly); ``bare`` is the outer queryset without its WHERE, to fetch pks already known to
+    pass the filters."""
+    query = queryset.query
+    where = query.where
+    if (
+        where.negated
+        or len(where.children) != 1
+        or len(query.alias_map) > 1
+        or query.is_sliced
+        or query.distinct
+        or query.combinator
+    ):
+        return queryset, None
+    lookup = where.children[0]
+    if not (
+        isinstance(lookup, In)
+        and isinstance(lookup.lhs, Col)
+        and lookup.lhs.target == queryset.model._meta.pk
+        and isinstance(lookup.rhs, Query)
+        and lookup.rhs.model is queryset.model
+        and not lookup.rhs.is_sliced
+    ):
+        return queryset, None
+    filters = QuerySet(model=queryset.model, query=lookup.rhs.clone(), using=queryset.db)
+    bare = queryset._chain()
+    bare.query.where = WhereNode()
+    return filters, bare
+
+
+class RankedSearchMixin:
+    """Relevance search as: one ranked match on the index table, then the queryset's filters
+    applied to the matched ids, then the page of results fetched by pk.
+
+    Stock puts the MATCH (SQLite) or ``@@`` (PostgreSQL) inside the query over the filtered
+    queryset and ranks in SQL per candidate row, so the cost grows with the number of live
+    pages; on PostgreSQL it also matches the concatenation ``title || body``, which no GIN index
+    covers. Here the match reads only the index (FTS5 / the per-column GIN indexes) and the
+    filters only see the matched entries, in the same statement. The ranking (``ranked``, every
+    allowed pk with its score, best first) is computed once per search and shared by the sliced
+    result sets, the count and the facets (they share this compiler).
+
+    Subclasses implement ``scored_entries(config)``: (a queryset of the index entries of the
+    queryset's model and its subclasses that match, annotated with ``score``; the lookup of
+    their object id), and set ``HIGHER_IS_BETTER``.
+    """
+
+    HIGHER_IS_BETTER = True
+    _ranked = None
+
+    def search(self, config, start, stop, score_field=None, **kwargs):
+        pruned = prune(self.query, prefix_last=self.LAST_TERM_IS_PREFIX)
+        if pruned is None:
+            return self.queryset.none()
+        self.query = pruned
+        if not self.uses_ranking():
+            return super().search(config, start, stop, score_field, **kwargs)
+        ranked = self.ranked(config)[start:stop]
+        if not ranked:
+            return self.queryset.none()
+        _filters, bare = split_candidates(self.queryset)
+        queryset = (bare if bare is not None else self.queryset).filter(
+            pk__in=[pk for pk, _ in ranked]
+        )
+        order = Case(
+            *[When(pk=pk, then=Value(position)) for position, (pk, _) in enumerate(ranked)],
+            output_field=IntegerField(),
+        )
+        if score_field is not None:
+            score = Case(
+                *[When(pk=pk, then=Value(value)) for pk, value in ranked],
+                output_field=FloatField(),
+            )
+            queryset = queryset.annotate(**{score_field: score})
+        return queryset.order_by(order)
+
+    def uses_ranking(self):
+        return self.order_by_relevance and is_plain_tree(self.query)
+
+    def allowed_pks(self, filters, pks):
+        """The subset of ``pks`` that ``filters`` (a queryset) lets through."""
+        allowed = set()
+        for begin in range(0, len(pks), ID_CHUNK):
+            allowed.update(
+                filters.filter(pk__in=pks[begin : begin + ID_CHUNK])
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        return allowed
+
+    def ranked(self, config):
+        """[(pk, score)] of every match the queryset allows, best first."""
+        if self._ranked is None:
+            entries, object_id = self.scored_entries(config)
+            filters, _bare = split_candidates(self.queryset)
+            key_type = _integer_key_type(self.queryset.model)
+            if key_type is not None:
+                # One statement: the filters as a correlated EXISTS on the primary key, a
+                # lookup per matched entry (an IN list of the matched ids would travel both
+                # ways and, on PostgreSQL, take long to plan).
+                matches = list(
+                    entries.annotate(_pk=Cast(object_id, output_field=key_type()))
+                    .filter(Exists(filters.filter(pk=OuterRef("_pk"))))
+                    .values_list("_pk", "score")
+                )
+                allowed = None
+            else:
+                to_pk = self.queryset.model._meta.pk.to_python
+                matches = [
+                    (to_pk(pk), score) for pk, score in entries.values_list(object_id, "score")
+                ]
+                allowed = self.allowed_pks(filters, list(dict.fromkeys(pk for pk, _ in matches)))
+            # best score first, then newest pk (stock's tie-break); a pk indexed twice (once
+            # per content type of a page and its specific model) counts once, at its best
+            sign = -1 if self.HIGHER_IS_BETTER else 1
+            matches.sort(key=lambda match: (sign * match[1], _descending(match[0])))
+            ranked, seen = [], set()
+            for pk, score in matches:
+                if (allowed is None or pk in allowed) and pk not in seen:
+                    seen.add(pk)
+                    ranked.append((pk, score))
+            self._ranked = ranked
+        return self._ranked
+
+
+INTEGER_KEY_TYPES = {
+    "AutoField": IntegerField,
+    "IntegerField": IntegerField,
+    "BigAutoField": BigIntegerField,
+    "BigIntegerField": BigIntegerField,
+}
+
+# ids per "pk IN (...)" statement: well under SQLite's and PostgreSQL's parameter limits
+ID_CHUNK = 5000
+
+
+def _integer_key_type(model):
+    """The integer field type of the model's primary key (through a multi-table parent link,
+    as for a specific page type), or None."""
+    field = model._meta.pk
+    while field.is_relation:
+        field = field.target_field
+    return INTEGER_KEY_TYPES.get(field.get_internal_type())
+
+
+def _descending(pk):
+    return -pk if isinstance(pk, int) else 0
+
+
+class RankedSearchResultsMixin:
+    def matched_ids(self):
+        """Every matching pk, best first (for counts and facets)."""
+        compiler = self.query_compiler
+        pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
+        if pruned is None:
+            return []
+        compiler.query = pruned
+        if compiler.uses_ranking():
+            return [pk for pk, _ in compiler.ranked(compiler.get_config(self.backend))]
+        return list(self.get_queryset().order_by().values_list("pk", flat=True))
+
+    def _do_count(self):
+        compiler = self.query_compiler
+        pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
+        if pruned is None:
+            return 0
+        compiler.query = pruned
+        if compiler.uses_ranking():
+            ranked = compiler.ranked(compiler.get_config(self.backend))
+            return len(ranked[self.start : self.stop])
+        return super()._do_count()

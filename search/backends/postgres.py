@@ -1,0 +1,153 @@
+"""PostgreSQL backend: analysed tsvectors, analyser tsqueries, title > summary > body weights.
+
+Written against modelsearch 1.3.2 (pinned): ``CJKPostgresIndex.add_items`` is a copy of
+``PostgresIndex.add_items`` with the indexer class swappable, because the original names the
+module-global ``ObjectIndexer``. modelsearch maps the declared field boosts (title 2, summary 1.5,
+the rest none) to tsvector weights B, C and D; the title column's rank also gets a fixed factor.
+"""
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import F
+from django.db.models.sql.subqueries import InsertQuery
+from modelsearch.backends.database.postgres import postgres as stock
+from modelsearch.query import Phrase, PlainText
+from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
+
+from search.analysis import index_terms, tsquery
+
+from .common import RankedSearchMixin, RankedSearchResultsMixin, terms_of
+
+TITLE_WEIGHT = 10.0
+
+
+class CJKObjectIndexer(stock.ObjectIndexer):
+    def prepare_value(self, value):
+        # stock indexes an empty optional field as the word "None"
+        return "" if value is None else super().prepare_value(value)
+
+    def prepare_field(self, obj, field):
+        # title, body, autocomplete, title_text and body_text each walk every field (and query
+        # every RelatedFields relation) in stock; walk them once per object instead.
+        if obj is not self.obj:  # nested RelatedFields objects: not cached
+            return super().prepare_field(obj, field)
+        cache = self.__dict__.setdefault("_prepared", {})
+        if id(field) not in cache:  # search fields are long-lived class attributes
+            cache[id(field)] = list(super().prepare_field(obj, field))
+        return cache[id(field)]
+
+    def as_vector(self, texts, for_autocomplete=False):
+        # title_text/body_text (for the trigram Fuzzy path) stay raw; only vectors are analysed
+        return super().as_vector(
+            [(index_terms(text), weight) for text, weight in texts], for_autocomplete
+        )
+
+
+class CJKPostgresIndex(stock.PostgresIndex):
+    indexer_class = CJKObjectIndexer
+
+    def add_items(self, model, objs):
+        if not model.get_search_fields():
+            return
+        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
+        if not indexers:
+            return
+        index_entry = stock.IndexEntry
+        content_type_pk = get_content_type_pk(model)
+        compiler = InsertQuery(index_entry).get_compiler(connection=self.write_connection)
+        rows, params = [], []
+        for indexer in indexers:
+            params.extend((content_type_pk, indexer.id))
+            vectors = []
+            for name in ("title", "autocomplete", "body"):
+                value = compiler.prepare_value(
+                    index_entry._meta.get_field(name), getattr(indexer, name)
+                )
+                sql, value_params = value.as_sql(compiler, self.write_connection)
+                vectors.append(sql)
+                params.extend(value_params)
+            params.extend((indexer.title_text, indexer.body_text))
+            rows.append(f"(%s, %s, {vectors[0]}, {vectors[1]}, {vectors[2]}, 1.0, %s, %s)")
+        table = index_entry._meta.db_table
+        with self.write_connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (content_type_id, object_id, title, autocomplete, body, "  # noqa: S608 - table name from the model
+                "title_norm, title_text, body_text) "
+                f"(VALUES {', '.join(rows)}) "
+                "ON CONFLICT (content_type_id, object_id) DO UPDATE SET "
+                "title = EXCLUDED.title, title_norm = 1.0, autocomplete = EXCLUDED.autocomplete, "
+                "body = EXCLUDED.body, title_text = EXCLUDED.title_text, "
+                "body_text = EXCLUDED.body_text",
+                params,
+            )
+        self._refresh_title_norms()
+
+
+class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQueryCompiler):
+    def build_tsquery_content(self, query, config=None, invert=False):
+        if isinstance(query, (PlainText, Phrase)):
+            terms = terms_of(query, prefix_last=self.LAST_TERM_IS_PREFIX)
+            return SearchQuery(
+                tsquery(terms, getattr(query, "operator", "and")),
+                search_type="raw",
+                config=config,
+                invert=invert,
+            )
+        return super().build_tsquery_content(query, config=config, invert=invert)
+
+    def get_index_vectors(self, search_query):
+        # Stock multiplies the title rank by title_norm, the average title length over this
+        # title's; our token strings make that ratio noisy, and a summary hit could outrank a
+        # title hit. A fixed factor keeps title > summary (weight C) > body (weight D).
+        return [(F("index_entries__title"), TITLE_WEIGHT), (F("index_entries__body"), 1.0)]
+
+    def get_fields_vectors(self, search_query):
+        # Stock builds vectors from the raw model columns here, where the analyser cannot run;
+        # use the analysed index columns instead (the title column for "title", body otherwise).
+        vectors = []
+        for field_lookup in self.search_fields:
+            column = "title" if field_lookup == "title" else "body"
+            vectors.append(self.get_index_vectors(search_query)[column == "body"])
+        return vectors or self.get_index_vectors(search_query)
+
+    def scored_entries(self, config):
+        """The match and rank on the index table alone. Stock filters the queryset through the
+        generic relation to the index and matches ``title || body`` of the joined rows, which
+        the per-column GIN indexes cannot serve; here that expression has its own GIN index
+        (migration kepu_search 0002), or a single column its stock one."""
+        search_query = self.build_tsquery(self.query, config=config)
+        vectors = [
+            (F(vector.name.removeprefix("index_entries__")), boost)
+            for vector, boost in self.get_search_vectors(search_query)
+        ]
+        columns = list(dict.fromkeys(vector.name for vector, _ in vectors))
+        matched = F(columns[0])
+        for column in columns[1:]:
+            matched = matched._combine(F(column), "||", False)
+        return (
+            stock.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
+            )
+            .annotate(_vector_=matched)
+            .filter(_vector_=search_query)
+            .annotate(score=self._build_rank_expression(vectors, config))
+        ), "object_id"
+
+
+class CJKPostgresSearchResults(RankedSearchResultsMixin, stock.PostgresSearchResults):
+    pass
+
+
+class CJKPostgresAutocompleteQueryCompiler(
+    CJKPostgresSearchQueryCompiler, stock.PostgresAutocompleteQueryCompiler
+):
+    """Our query building with autocomplete's vector, prefix last term and field type."""
+
+    def get_fields_vectors(self, search_query):
+        return self.get_index_vectors(search_query)
+
+
+class CJKPostgresSearchBackend(stock.PostgresSearchBackend):
+    index_class = CJKPostgresIndex
+    query_compiler_class = CJKPostgresSearchQueryCompiler
+    autocomplete_query_compiler_class = CJKPostgresAutocompleteQueryCompiler
+    results_class = CJKPostgresSearchResults

@@ -1,0 +1,69 @@
+"""Bulk indexing for importers: save many pages, index them in one pass at the end.
+
+    with bulk_indexing():
+        for line in lines:
+            ...save or publish a page...
+
+Inside the block the per-save index update is held back and the saved objects are collected;
+on leaving, each model's objects are indexed with one ``add_bulk`` call per batch. Meant for
+management commands (one thread): the hold is process-wide while the block runs.
+"""
+
+import contextlib
+import threading
+from collections import defaultdict
+
+from django.db.models.signals import post_save
+from modelsearch import index
+from modelsearch.backends import get_search_backends
+from modelsearch.signal_handlers import post_save_signal_handler
+
+BATCH_SIZE = 500
+_state = threading.local()
+
+
+def _collect(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _state.pending[type(instance)].add(instance.pk)
+
+
+@contextlib.contextmanager
+def bulk_indexing():
+    if getattr(_state, "pending", None) is not None:  # nested: the outer block indexes
+        yield
+        return
+    models = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    _state.pending = defaultdict(set)
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+        post_save.connect(_collect, sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
+    try:
+        yield
+    finally:
+        pending, _state.pending = _state.pending, None
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
+            post_save.connect(post_save_signal_handler, sender=model)
+    index_objects(pending)
+
+
+def index_soon(instance):
+    """Index one object now, or at the end of the enclosing bulk_indexing block."""
+    pending = getattr(_state, "pending", None)
+    if pending is not None:
+        pending[type(instance)].add(instance.pk)
+    else:
+        index.insert_or_update_object(instance)
+
+
+def index_objects(pks_by_model):
+    """Index the given {model: pks} in batches, on every configured backend."""
+    backends = list(get_search_backends(with_auto_update=True))
+    for model, pks in pks_by_model.items():
+        pks = sorted(pks)
+        for start in range(0, len(pks), BATCH_SIZE):
+            objects = list(
+                model.get_indexed_objects().filter(pk__in=pks[start : start + BATCH_SIZE])
+            )
+            for backend in backends:
+                backend.add_bulk(model, objects)

@@ -1,0 +1,75 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+SYNONYM_SEPARATORS = re.compile(r"[\s,，、;；|/⇄=]+")
+SYNONYM_WORD_MAX = 30
+
+
+def split_synonyms(text):
+    seen = []
+    for word in SYNONYM_SEPARATORS.split(text or ""):
+        word = word.strip()
+        if word and word not in seen:
+            seen.append(word)
+    return seen
+
+
+class SynonymGroup(models.Model):
+    """Words that mean the same to a searcher (煤气中毒 ⇄ 一氧化碳中毒); a query containing one
+    also finds pages that use another. Applied at query time, so no reindex is needed."""
+
+    words = models.CharField(
+        _("同义词"),
+        max_length=300,
+        help_text=_("两个或更多同义的词，用逗号或空格分隔，例如：煤气中毒, 一氧化碳中毒"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["words"]
+        verbose_name = _("同义词")
+        verbose_name_plural = _("同义词")
+
+    def __str__(self):
+        return " ⇄ ".join(self.word_list)
+
+    def clean(self):
+        words = split_synonyms(self.words)
+        if len(words) < 2:
+            raise ValidationError({"words": _("至少需要两个不同的词。")})
+        too_long = [word for word in words if len(word) > SYNONYM_WORD_MAX]
+        if too_long:
+            raise ValidationError(
+                {
+                    "words": _("每个词不超过 %(max)d 个字：%(word)s")
+                    % {"max": SYNONYM_WORD_MAX, "word": too_long[0]}
+                }
+            )
+        self.words = ", ".join(words)
+
+    @property
+    def word_list(self):
+        return split_synonyms(self.words)
+
+
+class QueryStat(models.Model):
+    """How often a normalised query was searched in one week, and how often it found nothing.
+    Aggregate counts only: no IP address, user, session or time of day is kept."""
+
+    week = models.DateField(_("周（周一）"), db_index=True)
+    query = models.CharField(_("搜索词"), max_length=200)
+    searches = models.PositiveIntegerField(_("搜索次数"), default=0)
+    zero_results = models.PositiveIntegerField(_("无结果次数"), default=0)
+
+    class Meta:
+        verbose_name = _("搜索统计")
+        verbose_name_plural = _("搜索统计")
+        constraints = [
+            models.UniqueConstraint(fields=["week", "query"], name="kepu_search_querystat_week")
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.query}"

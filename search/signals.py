@@ -1,0 +1,48 @@
+"""Keep the index current on page events that a plain post_save may not cover, and drop the
+cached synonym groups when editors change them."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from content.models import ComicPanel
+
+from .indexing import index_soon
+from .models import SynonymGroup
+from .synonyms import forget_synonyms
+
+post_save.connect(forget_synonyms, sender=SynonymGroup, dispatch_uid="kepu_search_synonyms_save")
+post_delete.connect(
+    forget_synonyms, sender=SynonymGroup, dispatch_uid="kepu_search_synonyms_delete"
+)
+
+
+def _reindex(instance):
+    # Signals may carry a plain Page; the index entry belongs to the specific type.
+    index_soon(instance.specific_deferred)
+
+
+@receiver(page_published, dispatch_uid="kepu_search_published")
+@receiver(page_unpublished, dispatch_uid="kepu_search_unpublished")
+def reindex_page(sender, instance, **kwargs):
+    _reindex(instance)
+
+
+@receiver(post_page_move, dispatch_uid="kepu_search_moved")
+def reindex_moved_page(sender, instance, **kwargs):
+    _reindex(instance)
+    for descendant in instance.get_descendants().specific():
+        index_soon(descendant)
+
+
+@receiver(post_save, sender=ComicPanel, dispatch_uid="kepu_search_panel_saved")
+@receiver(post_delete, sender=ComicPanel, dispatch_uid="kepu_search_panel_deleted")
+def reindex_comic(sender, instance, raw=False, **kwargs):
+    # Panels saved on their own (by an importer or a script, not through the page editor)
+    # change the comic's searchable text too.
+    if not raw and instance.page_id:
+        from content.models import ComicPage
+
+        page = ComicPage.objects.filter(pk=instance.page_id).first()
+        if page is not None:
+            index_soon(page)

@@ -1,0 +1,155 @@
+"""Our backend on whichever database the suite runs on (SQLite here, PostgreSQL in CI's
+second pass): two-character words inside longer runs are found in every indexed field."""
+
+import pytest
+from django.db import connection
+from modelsearch.query import Phrase
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+
+from content.models import ArticlePage
+from search.service import SearchParams, candidates
+from tests.content import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def article(title, **fields):
+    fields.setdefault("summary", "摘要")
+    fields.setdefault("body", [])
+    return factories.ArticlePageFactory(title=title, **fields)
+
+
+def titles(results):
+    return [page.title for page in results]
+
+
+def search(query, **kwargs):
+    return titles(get_search_backend().search(query, candidates(SearchParams()), **kwargs))
+
+
+def test_the_backend_in_use_is_ours_for_this_database():
+    backend = get_search_backend()
+    expected = (
+        "CJKPostgresSearchBackend"
+        if connection.vendor == "postgresql"
+        else "CJKSQLiteSearchBackend"
+    )
+    assert type(backend).__name__ == expected
+
+
+@pytest.mark.parametrize(
+    ("factory", "fields", "word"),
+    [
+        (factories.ArticlePageFactory, {"title": "科普青城数字化平台上线"}, "数字"),
+        (
+            factories.ArticlePageFactory,
+            {"body": [("paragraph", "<p>他在呼和浩特市新城区工作多年</p>")]},
+            "城区",
+        ),
+        (factories.ArticlePageFactory, {"summary": "冬季取暖谨防一氧化碳中毒"}, "碳中"),
+        (factories.VideoPageFactory, {"transcript": "大家好今天讲马铃薯种薯切块"}, "种薯"),
+        (factories.ComicPageFactory, {"panels": ["巴特尔大叔说草原防火最要紧"]}, "防火"),
+        (
+            factories.EmergencyGuidePageFactory,
+            {"actions": "关好门窗\n减少外出活动\n戴口罩"},
+            "外出",
+        ),
+    ],
+)
+def test_two_character_word_inside_a_longer_run_is_found(factory, fields, word):
+    page = factory(title=fields.pop("title", "无关标题"), **fields)
+    article("另一篇文章")
+    assert search(word) == [page.title]
+
+
+def test_topic_audience_and_region_names_are_searchable(db):
+    from content.models import Audience, Region
+
+    Audience.objects.get_or_create(slug="farmers", defaults={"name": "农牧民"})
+    Region.add_root(name="武川县", code="150125") if not Region.objects.filter(
+        code="150125"
+    ).exists() else None
+    page = article("标题", audiences=["farmers"], regions=["150125"], topics=["农业技术"])
+    # as the editor does: taxonomy is committed with the page, then the revision is published
+    page.save_revision().publish()
+    article("别的")
+    assert search("农牧") == [page.title]
+    assert search("武川") == [page.title]
+    assert search("业技") == [page.title]
+
+
+def test_title_ranks_above_summary_above_body():
+    body_hit = article("冬季出行须知", body=[("paragraph", "<p>沙尘暴来临时关好门窗</p>")])
+    summary_hit = article("冬季出行指南", summary="沙尘暴来临时关好门窗")
+    title_hit = article("沙尘暴防护指南")
+    assert search("沙尘暴") == [title_hit.title, summary_hit.title, body_hit.title]
+
+
+def test_punctuation_only_and_blank_queries_find_nothing_without_error():
+    article("科普")
+    assert search("，。！") == []
+    assert search("   ") == []
+
+
+def test_phrase_or_operator_and_autocomplete():
+    page = article("科普青城数字化平台上线")
+    other = article("沙尘暴防护")
+    assert search(Phrase("数字化平台")) == [page.title]
+    assert search(Phrase("平台数字化")) == []
+    assert sorted(search("数字化 防护", operator="or")) == sorted([page.title, other.title])
+    backend = get_search_backend()
+    assert titles(backend.autocomplete("科普青城数", candidates(SearchParams()))) == [page.title]
+
+
+def test_draft_and_unpublished_pages_are_not_found():
+    page = article("草原防火期禁止野外用火")
+    article("草原防火草稿", live=False)
+    assert search("防火") == [page.title]
+    page.unpublish()
+    assert search("防火") == []
+
+
+def test_publishing_a_new_revision_updates_the_index():
+    page = article("旧标题")
+    page = ArticlePage.objects.get(pk=page.pk)
+    page.title = "寒潮来临前的准备"
+    page.save_revision().publish()
+    assert search("寒潮") == ["寒潮来临前的准备"]
+    assert search("旧标") == []
+
+
+def test_deleting_removes_the_page_from_the_index():
+    page = article("暴雪天气出行")
+    Page.objects.get(pk=page.pk).delete()
+    assert search("暴雪") == []
+
+
+def test_moving_keeps_the_page_findable_under_its_new_parent():
+    page = article("雷电天气避险")
+    Page.objects.get(pk=page.pk).move(factories.emergency_section(), pos="last-child")
+    page.refresh_from_db()
+    assert page.url_path.startswith("/home/emergency/")
+    assert search("雷电") == ["雷电天气避险"]
+
+
+@pytest.mark.parametrize("model", [Page, ArticlePage])
+def test_ranked_search_keeps_the_filters_of_any_queryset_in_results_and_count(model):
+    article("草原防火知识")
+    hidden = article("草原防火预案")
+    Page.objects.filter(pk=hidden.pk).update(live=False)
+    results = get_search_backend().search("防火", model.objects.live())
+    assert titles(results) == ["草原防火知识"]
+    assert results.count() == 1
+    assert get_search_backend().search("防火", candidates(SearchParams())).count() == 1
+
+
+def test_ranked_search_pages_through_all_matches_best_first():
+    for n in range(12):
+        article(f"第{n}期科普", summary="防火" if n % 2 else "摘要")
+    article("防火专题")
+    results = get_search_backend().search("防火", candidates(SearchParams()))
+    assert results.count() == 7
+    assert titles(results[:1]) == ["防火专题"]  # the title hit first
+    assert len(titles(results[5:10])) == 2
+    assert results[5:10].count() == 2
