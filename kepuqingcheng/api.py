@@ -28,3 +28,7 @@ def validation_error(request, error):
 
 
 # Routers are registered here so the whole API surface is visible in one place.
+api.add_router("/", "feeds.api.router")
+api.add_router("", "search.api.router")
+api.add_router("", "screens.api.router")
+api.add_router("/screens/events", "screens.events.router")

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
 from kepuqingcheng.api import api
+from screens import events as screen_events
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
@@ -14,7 +15,12 @@ urlpatterns = [
     path("reading-mode/<slug:mode>/", home_views.set_reading_mode, name="reading_mode"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links.
     path("favicon.ico", home_views.favicon, name="favicon"),
+    # The screens' event stream is a plain streaming view (async under ASGI), not an API operation.
+    path("api/v1/screens/events", screen_events.events, name="screen_events"),
     path("api/v1/", api.urls),
+    path("screen/", include("screens.player")),
+    path("search/", include("search.urls")),
+    path("feeds/", include("feeds.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

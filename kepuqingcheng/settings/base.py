@@ -9,6 +9,8 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
+from search.backends.elasticsearch import search_backends
+
 from . import environment as env
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +27,9 @@ SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "home",
     "content",
+    "feeds",
+    "search",
+    "screens",
     "wagtailmedia",
     "wagtail.contrib.table_block",
     "wagtail.contrib.routable_page",
@@ -53,7 +58,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kepuqingcheng.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Unchanged feeds answer 304 here, before sessions and the rest (see feeds/middleware.py).
+    "feeds.middleware.ConditionalFeedMiddleware",
+    # Unchanged screen manifest polls likewise (see screens/middleware.py).
+    "screens.middleware.ConditionalManifestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # The Wagtail Site from the cache, not the database (see home/middleware.py).
+    "home.middleware.CachedSiteMiddleware",
 ]
 
 ROOT_URLCONF = "kepuqingcheng.urls"
@@ -178,17 +190,37 @@ LOGGING = {
 WAGTAIL_SITE_NAME = "科普青城"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
+# The admin must work on a closed network: no release check, no Gravatar avatars (initials).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILIMAGES_IMAGE_MODEL = "home.CustomImage"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "vtt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Video captions are served through the documents view and loaded by <track>: browsers only
+# accept text/vtt (not every system's mimetypes table knows .vtt), and inline, not as a download.
+WAGTAILDOCS_CONTENT_TYPES = {"vtt": "text/vtt"}
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf", "text/vtt"]
+# Ours (the database backend with Chinese analysis) unless a search cluster is configured.
+try:
+    WAGTAILSEARCH_BACKENDS = search_backends(
+        env.text("SEARCH_URL"),
+        engine=env.text("SEARCH_ENGINE", "elasticsearch9"),
+        analyzer=env.text("SEARCH_ANALYZER", "cjk"),
+    )
+except ValueError as error:
+    raise env.SettingError(str(error)) from None
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 # Publishing at the end of the science-review workflow also writes the review record.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "content.workflows.publish_reviewed"
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+
+# Background tasks (WebSub notifications): run in-process by default; see README.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Feeds advertise this WebSub hub and notify it when content is published or withdrawn.
+WEBSUB_HUB_URL = env.text("WEBSUB_HUB_URL", "")
 
 READING_MODE_COOKIE = "kepu_reading"
 READING_MODES = {"standard": _("标准"), "large": _("大字号高对比")}

@@ -47,3 +47,10 @@ def test_readyz_reports_a_stopped_redis_quickly(client, settings):
 def test_health_endpoints_refuse_other_methods(client):
     assert client.post("/healthz").status_code == 405
     assert client.post("/readyz").status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search?q=%00", "/feeds/rss/?audience=a%00b", "/%00/"])
+def test_nul_bytes_are_a_bad_request_not_a_server_error(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
