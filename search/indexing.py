@@ -27,24 +27,42 @@ def _collect(sender, instance, raw=False, **kwargs):
         _state.pending[type(instance)].add(instance.pk)
 
 
-@contextlib.contextmanager
-def bulk_indexing():
-    if getattr(_state, "pending", None) is not None:  # nested: the outer block indexes
-        yield
-        return
-    models = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+def _indexed_models():
+    return [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+
+
+def begin_bulk_indexing():
+    """Hold back per-save index updates, collecting the saved objects instead.
+
+    Returns False when a bulk block is already open (the outer one will index)."""
+    if getattr(_state, "pending", None) is not None:
+        return False
     _state.pending = defaultdict(set)
-    for model in models:
+    for model in _indexed_models():
         post_save.disconnect(post_save_signal_handler, sender=model)
         post_save.connect(_collect, sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
+    return True
+
+
+def end_bulk_indexing():
+    """Restore per-save updates and index everything collected since begin_bulk_indexing."""
+    pending, _state.pending = getattr(_state, "pending", None), None
+    if pending is None:
+        return
+    for model in _indexed_models():
+        post_save.disconnect(sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
+        post_save.connect(post_save_signal_handler, sender=model)
+    index_objects(pending)
+
+
+@contextlib.contextmanager
+def bulk_indexing():
+    opened = begin_bulk_indexing()
     try:
         yield
     finally:
-        pending, _state.pending = _state.pending, None
-        for model in models:
-            post_save.disconnect(sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
-            post_save.connect(post_save_signal_handler, sender=model)
-    index_objects(pending)
+        if opened:
+            end_bulk_indexing()
 
 
 def index_soon(instance):

@@ -6,8 +6,9 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from content.models import ComicPanel
+from content.signals import bulk_import_finished, bulk_import_started
 
-from .indexing import index_soon
+from .indexing import begin_bulk_indexing, end_bulk_indexing, index_soon
 from .models import SynonymGroup
 from .synonyms import forget_synonyms
 
@@ -46,3 +47,14 @@ def reindex_comic(sender, instance, raw=False, **kwargs):
         page = ComicPage.objects.filter(pk=instance.page_id).first()
         if page is not None:
             index_soon(page)
+
+
+@receiver(bulk_import_started, dispatch_uid="kepu_search_import_started")
+def defer_indexing_during_import(sender, **kwargs):
+    # An import saves each page several times (create, revision, publish); index it once.
+    begin_bulk_indexing()
+
+
+@receiver(bulk_import_finished, dispatch_uid="kepu_search_import_finished")
+def index_after_import(sender, **kwargs):
+    end_bulk_indexing()

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from content.importer import FAILED, Importer
-from search.indexing import bulk_indexing
+from content.signals import bulk_import_finished, bulk_import_started
 
 BAR_WIDTH = 30
 PLAIN_PROGRESS_EVERY = 200
@@ -64,13 +64,16 @@ def import_with_progress(importer, path, stdout, stderr):
         stderr.flush()
 
     # Wagtail logs three INFO lines per page written (created, edited, published); for a bulk
-    # import the summary says it all. The search app indexes the imported objects in batches
-    # when the import ends instead of once per save.
+    # import the summary says it all. Listeners (search) may defer per-save
+    # work to the end of the import.
     wagtail_log = logging.getLogger("wagtail")
     level = wagtail_log.level
     wagtail_log.setLevel(max(level, logging.WARNING))
     try:
-        with bulk_indexing():
+        bulk_import_started.send(sender=Importer)
+        try:
             return importer.import_file(path, report=report)
+        finally:
+            bulk_import_finished.send(sender=Importer)
     finally:
         wagtail_log.setLevel(level)
