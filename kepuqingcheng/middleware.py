@@ -1,6 +1,6 @@
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 
 class RejectNulBytesMiddleware:
@@ -16,7 +16,9 @@ class RejectNulBytesMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
-            return HttpResponseBadRequest(
-                "请求包含非法字符 (NUL)。", content_type="text/plain; charset=utf-8"
-            )
+            message = "请求包含非法字符 (NUL)。"
+            if request.path.startswith("/api/"):
+                # The API's clients parse JSON errors (same shape as kepuqingcheng.api).
+                return JsonResponse({"error": "invalid request", "detail": [message]}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -54,3 +54,5 @@ def test_nul_bytes_are_a_bad_request_not_a_server_error(client, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
+    if url.startswith("/api/"):
+        assert response.json()["error"] == "invalid request"
