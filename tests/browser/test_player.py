@@ -4,13 +4,10 @@ reload), delivers offline proof of play exactly once, hears a change through the
 within 2 s, and skips a stalled item within 4 s."""
 
 import time
-from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
-from wagtail.models import Collection
 
 from screens.manifest import item_id
 from screens.models import Play, Playlist, PlaylistItem
@@ -41,11 +38,6 @@ def quick_player(settings):
 @pytest.fixture
 def programme(transactional_db, site_tree):
     """A screen whose playlist loops: article card, video, comic, emergency card."""
-    # A live-server test flushes every table, the root collection that images need included.
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    # ... and the regions that the data migration seeded.
-    import_module("content.migrations.0002_seed_taxonomy").seed(django_apps, None)
     article = ArticlePageFactory(title="冬季用电安全")
     video = VideoPageFactory(
         title="沙尘暴是怎样形成的",
