@@ -110,11 +110,6 @@ class ContentPage(Page):
             )
         ]
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["breadcrumbs"] = self.get_ancestors().filter(depth__gt=1).specific()
-        return context
-
     def get_view_restrictions(self):
         # No query per request while the site has no view restrictions (content/restrictions.py).
         return cached_view_restrictions(self)
