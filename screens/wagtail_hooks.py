@@ -28,6 +28,7 @@ from content.models import Region
 
 from . import auth, manifest, pairing, report
 from .models import PlaceType, Playlist, Schedule, Screen, ScreenGroup
+from .provisioning import CSV_COLUMNS
 from .signals import screen_command
 
 STATUS_CHOICES = [("online", _("在线")), ("offline", _("离线")), ("never", _("从未连接"))]
@@ -79,20 +80,8 @@ class ScreenViewSet(ModelViewSet):
     model = Screen
     icon = "desktop"
     menu_label = _("电子屏")
-    form_fields = [
-        "name",
-        "region",
-        "place",
-        "address",
-        "latitude",
-        "longitude",
-        "orientation",
-        "width",
-        "height",
-        "audiences",
-        "playlist",
-        "enabled",
-    ]
+    # The CSV import's columns are the screen's own settings; the editor adds the rest.
+    form_fields = [*CSV_COLUMNS, "audiences", "playlist", "enabled"]
     filterset_class = ScreenFilterSet
     search_fields = ["name", "address"]
     list_display = [
