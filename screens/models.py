@@ -8,6 +8,7 @@ manifest version, so a poll can be answered from the cache alone.
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -36,13 +37,6 @@ class PlaceType(models.TextChoices):
 class Orientation(models.TextChoices):
     LANDSCAPE = "landscape", _("横屏")
     PORTRAIT = "portrait", _("竖屏")
-
-
-class ContentKind(models.TextChoices):
-    ARTICLE = "article", _("文章")
-    VIDEO = "video", _("视频")
-    COMIC = "comic", _("漫画")
-    EMERGENCY = "emergency", _("应急科普")
 
 
 class PlaylistOrder(models.TextChoices):
@@ -113,6 +107,16 @@ class Playlist(ClusterableModel):
     @property
     def kind_list(self):
         return [word.strip() for word in self.kinds.split(",") if word.strip()]
+
+    def clean(self):
+        super().clean()
+        from content.queries import CONTENT_KINDS
+
+        unknown = [kind for kind in self.kind_list if kind not in CONTENT_KINDS]
+        if unknown:
+            raise ValidationError(
+                {"kinds": _("未知的内容类型：%(kinds)s") % {"kinds": "、".join(unknown)}}
+            )
 
 
 class PlaylistItem(Orderable):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.models import CONTENT_PAGE_MODELS, Region
-from content.queries import filter_content, live_content
+from content.queries import CONTENT_KINDS, filter_content, live_content
 
 DEFAULT_PLAYLIST_NAME = "默认播放列表"
 DEFAULT_NEWEST = 20
@@ -61,11 +61,7 @@ def playlist_entries(playlist, now=None):
     if playlist.use_rules:
         queryset = filter_content(
             playable_pages(),
-            kinds=[
-                kind
-                for kind in playlist.kind_list
-                if kind in {"article", "video", "comic", "emergency"}
-            ],
+            kinds=[kind for kind in playlist.kind_list if kind in CONTENT_KINDS],
             audiences=list(playlist.audiences.values_list("slug", flat=True)),
             topics=playlist.topic_list,
             regions=list(playlist.regions.values_list("code", flat=True)),

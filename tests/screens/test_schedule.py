@@ -152,3 +152,16 @@ def test_playlist_edit_invalidates_the_screens_it_reaches(screen_and_token, scre
     response = screen_client.get("/api/v1/screens/manifest", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert response.json()["schedule"][0]["items"] == [str(first.pk), str(second.pk)]
+
+
+@pytest.mark.django_db
+def test_a_playlist_rejects_unknown_content_types():
+    from django.core.exceptions import ValidationError
+
+    from screens.models import Playlist
+
+    playlist = Playlist(name="广场轮播", kinds="video, podcast")
+    with pytest.raises(ValidationError) as error:
+        playlist.full_clean()
+    assert "podcast" in str(error.value.message_dict["kinds"])
+    Playlist(name="广场轮播", kinds="video, emergency").full_clean()
