@@ -1,29 +1,49 @@
-"""Reading content across the four page types: live, reviewed, filtered, faceted.
+"""Reading content across the four page types: published, live, filtered.
+
+Counts per facet over a set of pages are answered from memory by ``content.catalogue``.
 
 Audiences and regions are many-to-many fields on each concrete page type (the base page is
 abstract), so cross-type filters are unions of per-type subqueries on the link tables; topics
 are keyed to Page and filter directly. Every function costs a fixed number of queries.
 """
 
-from collections import Counter
-
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
+from .generation import current_generation
 from .models import CONTENT_PAGE_MODELS
 
 CONTENT_KINDS = {model.content_kind: model for model in CONTENT_PAGE_MODELS}
 
 
+def published_content():
+    """Published, public content pages of every type (as Page rows), expired or not."""
+    queryset = Page.objects.live().type(*CONTENT_PAGE_MODELS)
+    # Wagtail's public(), without its query for the restrictions on every call
+    for path in _restricted_paths():
+        queryset = queryset.exclude(path__startswith=path)
+    return queryset
+
+
+_restricted = (None, ())
+
+
+def _restricted_paths():
+    """Tree paths of the pages with view restrictions (each restricts its whole subtree),
+    remembered per content generation: saving or deleting a restriction moves it on."""
+    global _restricted
+    generation = current_generation()  # before the query, as content.catalogue explains
+    if _restricted[0] != generation:
+        paths = PageViewRestriction.objects.values_list("page__path", flat=True)
+        _restricted = (generation, tuple(paths))
+    return _restricted[1]
+
+
 def live_content(request_site=None):
     """Published, public, unexpired content pages of every type, newest first (as Page rows)."""
-    queryset = (
-        Page.objects.live()
-        .public()
-        .type(*CONTENT_PAGE_MODELS)
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    queryset = published_content().filter(
+        Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now())
     )
     if request_site is not None:
         queryset = queryset.descendant_of(request_site.root_page)
@@ -66,47 +86,3 @@ def region_ids_within(codes):
     for path in Region.objects.filter(code__in=codes).values_list("path", flat=True):
         condition |= Q(path__startswith=path)
     return list(Region.objects.filter(condition).values_list("pk", flat=True))
-
-
-def facet_counts(page_ids):
-    """Counts per type, audience slug, topic slug and region code over the given page ids."""
-    from .models import ContentPageTag
-
-    page_ids = list(page_ids)
-    kind_by_content_type = {
-        ContentType.objects.get_for_model(model).pk: model.content_kind
-        for model in CONTENT_PAGE_MODELS
-    }
-    kinds = Counter()
-    for content_type_id, count in (
-        Page.objects.filter(pk__in=page_ids)
-        .values_list("content_type")
-        .annotate(count=Count("pk"))
-        .order_by()
-    ):
-        kinds[kind_by_content_type.get(content_type_id)] += count
-    kinds.pop(None, None)
-    audiences, regions = Counter(), Counter()
-    for model in CONTENT_PAGE_MODELS:
-        source = f"{model._meta.model_name}_id__in"
-        audiences.update(
-            model.audiences.through.objects.filter(**{source: page_ids}).values_list(
-                "audience__slug", flat=True
-            )
-        )
-        regions.update(
-            model.regions.through.objects.filter(**{source: page_ids}).values_list(
-                "region__code", flat=True
-            )
-        )
-    topics = Counter(
-        ContentPageTag.objects.filter(content_object_id__in=page_ids).values_list(
-            "tag__slug", flat=True
-        )
-    )
-    return {
-        "type": dict(kinds),
-        "audience": dict(audiences),
-        "topic": dict(topics),
-        "region": dict(regions),
-    }

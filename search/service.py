@@ -14,8 +14,9 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.utils import normalise_query_string
 
+from content.catalogue import get_catalogue
 from content.models import Audience, Region
-from content.queries import CONTENT_KINDS, facet_counts, filter_content, live_content
+from content.queries import CONTENT_KINDS, filter_content, live_content
 
 from . import querylog, synonyms
 from .analysis import query_terms
@@ -141,15 +142,22 @@ def parse_params(
 
 def candidates(params, site=None):
     """Live content narrowed by the filters, as a queryset the search backend accepts (it only
-    filters on declared FilterFields, and Page's ``id`` is one)."""
-    filtered = filter_content(
-        live_content(site),
-        kinds=params.kinds,
-        audiences=params.audiences,
-        topics=params.topics,
-        regions=params.regions,
-    )
-    return Page.objects.filter(id__in=filtered.order_by().values("pk"))
+    filters on declared FilterFields, and Page's ``id`` is one).
+
+    The queryset also carries the same pages as a pk set from the content catalogue
+    (``candidate_pks``): our ranked backends filter their matches against it in memory
+    instead of joining every matched index entry to the page table. Anything that clones
+    the queryset drops the attribute and falls back to the SQL filter."""
+    filters = {
+        "kinds": params.kinds,
+        "audiences": params.audiences,
+        "topics": params.topics,
+        "regions": params.regions,
+    }
+    filtered = filter_content(live_content(site), **filters)
+    queryset = Page.objects.filter(id__in=filtered.order_by().values("pk"))
+    queryset.candidate_pks = get_catalogue().allowed_ids(site=site, **filters)
+    return queryset
 
 
 def search_pages(query_string, queryset):
@@ -210,7 +218,7 @@ def run_search(params, site=None, *, record=True):
         params=params,
         count=count,
         results=items,
-        facets=facet_counts(ids),
+        facets=get_catalogue().facet_counts(ids),
         promotions=promotions,
         highlight_words=highlight_words(params.q) if params.q else [],
     )

@@ -1,6 +1,10 @@
 """What the SQLite and PostgreSQL backends share: turning query objects into analyser terms,
 and the ranked search over the index table (``RankedSearchMixin``)."""
 
+from operator import itemgetter
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -92,16 +96,23 @@ def split_candidates(queryset):
 
 
 class RankedSearchMixin:
-    """Relevance search as: one ranked match on the index table, then the queryset's filters
+    """Relevance search as: one ranked match on the index table, the queryset's filters
     applied to the matched ids, then the page of results fetched by pk.
 
     Stock puts the MATCH (SQLite) or ``@@`` (PostgreSQL) inside the query over the filtered
     queryset and ranks in SQL per candidate row, so the cost grows with the number of live
     pages; on PostgreSQL it also matches the concatenation ``title || body``, which no GIN index
-    covers. Here the match reads only the index (FTS5 / the per-column GIN indexes) and the
-    filters only see the matched entries, in the same statement. The ranking (``ranked``, every
-    allowed pk with its score, best first) is computed once per search and shared by the sliced
-    result sets, the count and the facets (they share this compiler).
+    covers. Here the match reads only the index (FTS5 / the GIN index of migration kepu_search
+    0002). When the queryset carries ``candidate_pks`` (``search.service.candidates``: the pks
+    it selects, known from the content catalogue), the statement does not touch the page table
+    at all: the filter is a set lookup per match in Python. Other querysets are applied in SQL,
+    as a correlated EXISTS per matched entry. The ranking (``ranked``, every allowed pk with its
+    score, best first) is computed once per search and shared by the sliced result sets, the
+    count and the facets (they share this compiler).
+
+    Ranking only the first page in SQL (ORDER BY score LIMIT n) does not pay here: the rank is
+    computed for every match either way, and the count and facets need every matched id, so
+    it takes a second statement that matches again.
 
     Subclasses implement ``scored_entries(config)``: (a queryset of the index entries of the
     queryset's model and its subclasses that match, annotated with ``score``; the lookup of
@@ -155,35 +166,61 @@ class RankedSearchMixin:
         """[(pk, score)] of every match the queryset allows, best first."""
         if self._ranked is None:
             entries, object_id = self.scored_entries(config)
-            filters, _bare = split_candidates(self.queryset)
             key_type = _integer_key_type(self.queryset.model)
-            if key_type is not None:
+            if key_type is None:
+                self._ranked = self._ranked_by_any_key(entries, object_id)
+                return self._ranked
+            entries = entries.annotate(_pk=Cast(object_id, output_field=key_type()))
+            known = getattr(self.queryset, "candidate_pks", None)
+            if known is not None:
+                rows = fetch_rows(entries.values_list("score", "_pk"))
+                rows = [row for row in rows if row[1] in known]
+            else:
                 # One statement: the filters as a correlated EXISTS on the primary key, a
                 # lookup per matched entry (an IN list of the matched ids would travel both
                 # ways and, on PostgreSQL, take long to plan).
-                matches = list(
-                    entries.annotate(_pk=Cast(object_id, output_field=key_type()))
-                    .filter(Exists(filters.filter(pk=OuterRef("_pk"))))
-                    .values_list("_pk", "score")
+                filters, _bare = split_candidates(self.queryset)
+                rows = fetch_rows(
+                    entries.filter(Exists(filters.filter(pk=OuterRef("_pk")))).values_list(
+                        "score", "_pk"
+                    )
                 )
-                allowed = None
+            # Best score first, then newest pk (stock's tie-break): (score, pk) tuples sort
+            # natively. A pk indexed twice (once per content type of a page and its specific
+            # model) counts once, at its best.
+            if self.HIGHER_IS_BETTER:
+                rows.sort(reverse=True)
             else:
-                to_pk = self.queryset.model._meta.pk.to_python
-                matches = [
-                    (to_pk(pk), score) for pk, score in entries.values_list(object_id, "score")
-                ]
-                allowed = self.allowed_pks(filters, list(dict.fromkeys(pk for pk, _ in matches)))
-            # best score first, then newest pk (stock's tie-break); a pk indexed twice (once
-            # per content type of a page and its specific model) counts once, at its best
-            sign = -1 if self.HIGHER_IS_BETTER else 1
-            matches.sort(key=lambda match: (sign * match[1], _descending(match[0])))
-            ranked, seen = [], set()
-            for pk, score in matches:
-                if (allowed is None or pk in allowed) and pk not in seen:
-                    seen.add(pk)
-                    ranked.append((pk, score))
-            self._ranked = ranked
+                rows.sort(key=_lowest_score_newest_pk)
+            seen = set()
+            self._ranked = [(pk, score) for score, pk in rows if not (pk in seen or seen.add(pk))]
         return self._ranked
+
+    def _ranked_by_any_key(self, entries, object_id):
+        """``ranked`` for models whose pk is not an integer (the index stores it as text)."""
+        filters, _bare = split_candidates(self.queryset)
+        to_pk = self.queryset.model._meta.pk.to_python
+        matches = [(to_pk(pk), score) for pk, score in entries.values_list(object_id, "score")]
+        allowed = self.allowed_pks(filters, list(dict.fromkeys(pk for pk, _ in matches)))
+        matches.sort(key=itemgetter(1), reverse=self.HIGHER_IS_BETTER)
+        ranked, seen = [], set()
+        for pk, score in matches:
+            if pk in allowed and pk not in seen:
+                seen.add(pk)
+                ranked.append((pk, score))
+        return ranked
+
+
+def fetch_rows(queryset):
+    """The rows of a values_list queryset as plain tuples, straight from the cursor: for
+    thousands of (pk, score) rows, Django's per-row converters cost more than the query."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 INTEGER_KEY_TYPES = {
@@ -197,6 +234,11 @@ INTEGER_KEY_TYPES = {
 ID_CHUNK = 5000
 
 
+def _lowest_score_newest_pk(row):
+    score, pk = row
+    return (score, -pk)
+
+
 def _integer_key_type(model):
     """The integer field type of the model's primary key (through a multi-table parent link,
     as for a specific page type), or None."""
@@ -206,29 +248,49 @@ def _integer_key_type(model):
     return INTEGER_KEY_TYPES.get(field.get_internal_type())
 
 
-def _descending(pk):
-    return -pk if isinstance(pk, int) else 0
-
-
 class RankedSearchResultsMixin:
-    def matched_ids(self):
-        """Every matching pk, best first (for counts and facets)."""
+    def _ranking(self):
+        """The compiler's full ranking, [] for a query with nothing searchable, or None when
+        the query is not ranked by relevance (stock handles it)."""
         compiler = self.query_compiler
         pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
         if pruned is None:
             return []
         compiler.query = pruned
         if compiler.uses_ranking():
-            return [pk for pk, _ in compiler.ranked(compiler.get_config(self.backend))]
-        return list(self.get_queryset().order_by().values_list("pk", flat=True))
+            return compiler.ranked(compiler.get_config(self.backend))
+        return None
+
+    def matched_ids(self):
+        """Every matching pk, best first (for counts and facets)."""
+        ranking = self._ranking()
+        if ranking is None:
+            return list(self.get_queryset().order_by().values_list("pk", flat=True))
+        return [pk for pk, _ in ranking]
+
+    def _do_search(self):
+        ranking = self._ranking()
+        if ranking is None:
+            return super()._do_search()
+        ranked = ranking[self.start : self.stop]
+        if not ranked:
+            return []
+        # The page of results by pk, put in ranked order here: an ORDER BY CASE with a WHEN
+        # per result costs more to build than the query takes to run.
+        queryset = self.query_compiler.queryset
+        _filters, bare = split_candidates(queryset)
+        found = (bare if bare is not None else queryset).in_bulk([pk for pk, _ in ranked])
+        results = []
+        for pk, score in ranked:
+            obj = found.get(pk)
+            if obj is not None:
+                if self._score_field is not None:
+                    setattr(obj, self._score_field, score)
+                results.append(obj)
+        return results
 
     def _do_count(self):
-        compiler = self.query_compiler
-        pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
-        if pruned is None:
-            return 0
-        compiler.query = pruned
-        if compiler.uses_ranking():
-            ranked = compiler.ranked(compiler.get_config(self.backend))
-            return len(ranked[self.start : self.stop])
-        return super()._do_count()
+        ranking = self._ranking()
+        if ranking is None:
+            return super()._do_count()
+        return len(ranking[self.start : self.stop])

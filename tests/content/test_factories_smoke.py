@@ -1,6 +1,7 @@
 import pytest
 
-from content.queries import facet_counts, filter_content, live_content
+from content.catalogue import get_catalogue
+from content.queries import filter_content, live_content
 from tests.content.factories import (
     ArticlePageFactory,
     ComicPageFactory,
@@ -29,7 +30,7 @@ def test_cross_type_filters_and_facets():
     city = filter_content(everything, regions=["150100"])
     assert set(city.values_list("pk", flat=True)) == {article.pk, video.pk}
     assert list(filter_content(everything, kinds=["emergency"])) == [guide.page_ptr]
-    facets = facet_counts(everything.values_list("pk", flat=True))
+    facets = get_catalogue().facet_counts(everything.values_list("pk", flat=True))
     assert facets["type"] == {"article": 1, "video": 1, "comic": 1, "emergency": 1}
     assert facets["audience"] == {"elderly": 2, "youth": 1, "public": 1, "farmers": 1}
     assert facets["topic"] == {"防范电信诈骗": 1, "应急避险": 1}

@@ -1,8 +1,11 @@
 """Our backend on whichever database the suite runs on (SQLite here, PostgreSQL in CI's
 second pass): two-character words inside longer runs are found in every indexed field."""
 
+import datetime
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 from modelsearch.query import Phrase
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
@@ -153,3 +156,33 @@ def test_ranked_search_pages_through_all_matches_best_first():
     assert titles(results[:1]) == ["防火专题"]  # the title hit first
     assert len(titles(results[5:10])) == 2
     assert results[5:10].count() == 2
+
+
+def test_known_candidates_give_the_same_results_as_the_sql_filters():
+    """candidates() carries its pks from the content catalogue, and the ranking then filters
+    matches in memory; the same queryset without them is filtered in SQL. Both must agree."""
+    factories.ArticlePageFactory(title="草原防火知识", audiences=["farmers"], regions=["150105"])
+    factories.VideoPageFactory(title="防火演练视频", audiences=["youth"])
+    factories.ComicPageFactory(title="森林防火漫画", audiences=["farmers", "youth"])
+    factories.ArticlePageFactory(title="防火草稿", live=False)
+    factories.ArticlePageFactory(
+        title="过期防火通知", expire_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    backend = get_search_backend()
+    for filters in (
+        {},
+        {"audiences": ["farmers"]},
+        {"kinds": ["video", "comic"]},
+        {"regions": ["150100"]},
+    ):
+        known = candidates(SearchParams(**filters))
+        assert known.candidate_pks is not None
+        in_sql = known.all()  # a clone: the attribute stays behind
+        assert not hasattr(in_sql, "candidate_pks")
+        for query in ("防火", "草原 防火", "漫画"):
+            by_catalogue = backend.search(query, known)
+            by_sql = backend.search(query, in_sql)
+            assert titles(by_catalogue) == titles(by_sql), (filters, query)
+            assert by_catalogue.count() == by_sql.count()
+    # neither the draft nor the expired page
+    assert set(search("防火")) == {"草原防火知识", "防火演练视频", "森林防火漫画"}
