@@ -129,7 +129,7 @@ class RankedSearchMixin:
         self.query = pruned
         if not self.uses_ranking():
             return super().search(config, start, stop, score_field, **kwargs)
-        ranked = self.ranked(config)[start:stop]
+        ranked = self.ranked(config, stop)[start:stop]
         if not ranked:
             return self.queryset.none()
         _filters, bare = split_candidates(self.queryset)
@@ -162,11 +162,16 @@ class RankedSearchMixin:
             )
         return allowed
 
-    def ranked(self, config):
-        """[(pk, score)] of every match the queryset allows, best first."""
+    def matched(self, config):
+        """Every pk the queryset allows among the matches (for the count and the facets)."""
+        return [pk for pk, _ in self.ranked(config)]
+
+    def ranked(self, config, stop=None):
+        """[(pk, score)] of the matches the queryset allows, best first: at least the first
+        ``stop`` of them (all here; a subclass may rank no more than asked)."""
         if self._ranked is None:
             entries, object_id = self.scored_entries(config)
-            key_type = _integer_key_type(self.queryset.model)
+            key_type = integer_key_type(self.queryset.model)
             if key_type is None:
                 self._ranked = self._ranked_by_any_key(entries, object_id)
                 return self._ranked
@@ -239,7 +244,7 @@ def _lowest_score_newest_pk(row):
     return (score, -pk)
 
 
-def _integer_key_type(model):
+def integer_key_type(model):
     """The integer field type of the model's primary key (through a multi-table parent link,
     as for a specific page type), or None."""
     field = model._meta.pk
@@ -249,37 +254,41 @@ def _integer_key_type(model):
 
 
 class RankedSearchResultsMixin:
-    def _ranking(self):
-        """The compiler's full ranking, [] for a query with nothing searchable, or None when
-        the query is not ranked by relevance (stock handles it)."""
+    def _ranks(self):
+        """True when the compiler ranks this query itself; False when stock handles it (not
+        ordered by relevance, or not plain words); None when nothing in it is searchable."""
         compiler = self.query_compiler
         pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
         if pruned is None:
-            return []
+            return None
         compiler.query = pruned
-        if compiler.uses_ranking():
-            return compiler.ranked(compiler.get_config(self.backend))
-        return None
+        return compiler.uses_ranking()
 
     def matched_ids(self):
-        """Every matching pk, best first (for counts and facets)."""
-        ranking = self._ranking()
-        if ranking is None:
+        """Every matching pk, in no particular order (for counts and facets)."""
+        ranks = self._ranks()
+        if ranks is None:
+            return []
+        if not ranks:
             return list(self.get_queryset().order_by().values_list("pk", flat=True))
-        return [pk for pk, _ in ranking]
+        compiler = self.query_compiler
+        return list(compiler.matched(compiler.get_config(self.backend)))
 
     def _do_search(self):
-        ranking = self._ranking()
-        if ranking is None:
+        ranks = self._ranks()
+        if ranks is None:
+            return []
+        if not ranks:
             return super()._do_search()
-        ranked = ranking[self.start : self.stop]
+        compiler = self.query_compiler
+        ranked = compiler.ranked(compiler.get_config(self.backend), self.stop)
+        ranked = ranked[self.start : self.stop]
         if not ranked:
             return []
         # The page of results by pk, put in ranked order here: an ORDER BY CASE with a WHEN
         # per result costs more to build than the query takes to run.
-        queryset = self.query_compiler.queryset
-        _filters, bare = split_candidates(queryset)
-        found = (bare if bare is not None else queryset).in_bulk([pk for pk, _ in ranked])
+        _filters, bare = split_candidates(compiler.queryset)
+        found = (bare if bare is not None else compiler.queryset).in_bulk([pk for pk, _ in ranked])
         results = []
         for pk, score in ranked:
             obj = found.get(pk)
@@ -290,7 +299,10 @@ class RankedSearchResultsMixin:
         return results
 
     def _do_count(self):
-        ranking = self._ranking()
-        if ranking is None:
+        ranks = self._ranks()
+        if ranks is None:
+            return 0
+        if not ranks:
             return super()._do_count()
-        return len(ranking[self.start : self.stop])
+        compiler = self.query_compiler
+        return len(compiler.matched(compiler.get_config(self.backend))[self.start : self.stop])

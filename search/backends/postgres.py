@@ -6,8 +6,11 @@ module-global ``ObjectIndexer``. modelsearch maps the declared field boosts (tit
 the rest none) to tsvector weights B, C and D; the title column's rank also gets a fixed factor.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import F
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import InsertQuery
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import Phrase, PlainText
@@ -15,7 +18,13 @@ from modelsearch.utils import get_content_type_pk, get_descendants_content_types
 
 from search.analysis import index_terms, tsquery
 
-from .common import RankedSearchMixin, RankedSearchResultsMixin, terms_of
+from .common import (
+    RankedSearchMixin,
+    RankedSearchResultsMixin,
+    fetch_rows,
+    integer_key_type,
+    terms_of,
+)
 
 TITLE_WEIGHT = 10.0
 
@@ -83,6 +92,22 @@ class CJKPostgresIndex(stock.PostgresIndex):
 
 
 class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQueryCompiler):
+    """Ranks in two tiers: the pages whose title holds the whole query, by score, then the
+    others, by score (``TITLE_TIER`` is added to the first tier's scores, which stay below 11
+    otherwise, so scores still fall in result order).
+
+    The tiers let a search rank no more than the page it shows. One statement reads every
+    match's pk (for the count and the facets) and ranks only the title matches; for a common
+    word that is a fraction of the matches, and ranking (``ts_rank`` on title and body) is the
+    costliest part per match. The other matches are ranked, in a second statement cut off with
+    LIMIT, only when the title tier is shorter than the results asked for. This applies to
+    querysets from ``search.service.candidates`` (``candidate_pks``) searching title and body;
+    others are ranked in one pass as ``RankedSearchMixin`` does.
+    """
+
+    TITLE_TIER = 100.0
+    _tiers = None  # _Tiers, once read
+
     def build_tsquery_content(self, query, config=None, invert=False):
         if isinstance(query, (PlainText, Phrase)):
             terms = terms_of(query, prefix_last=self.LAST_TERM_IS_PREFIX)
@@ -120,6 +145,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             for vector, boost in self.get_search_vectors(search_query)
         ]
         columns = list(dict.fromkeys(vector.name for vector, _ in vectors))
+        self._matched_columns = (columns, search_query)
         matched = F(columns[0])
         for column in columns[1:]:
             matched = matched._combine(F(column), "||", False)
@@ -131,6 +157,100 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             .filter(_vector_=search_query)
             .annotate(score=self._build_rank_expression(vectors, config))
         ), "object_id"
+
+    def matched(self, config):
+        tiers = self._read_tiers(config)
+        return super().matched(config) if tiers is None else tiers.allowed
+
+    def ranked(self, config, stop=None):
+        tiers = self._read_tiers(config)
+        if tiers is None:
+            return super().ranked(config, stop)
+        if stop is not None and stop <= len(tiers.title):
+            return tiers.title
+        ranked_so_far = len(tiers.title) + len(tiers.rest or ())
+        if tiers.rest is None or (
+            not tiers.rest_complete and (stop is None or ranked_so_far < stop)
+        ):
+            self._rank_rest(tiers, stop)
+        return tiers.title + tiers.rest
+
+    def _read_tiers(self, config):
+        """Every allowed match, and the title tier ranked; None where tiers do not apply."""
+        if self._tiers is None:
+            known = getattr(self.queryset, "candidate_pks", None)
+            if known is None or integer_key_type(self.queryset.model) is not IntegerField:
+                self._tiers = False
+                return None
+            entries, object_id = self.scored_entries(config)
+            columns, search_query = self._matched_columns
+            if columns != ["title", "body"]:
+                self._tiers = False
+                return None
+            title_score = Case(
+                When(Q(title=search_query), then=F("score") + Value(self.TITLE_TIER)),
+                default=None,
+                output_field=FloatField(),
+            )
+            rows = fetch_rows(
+                entries.annotate(
+                    _pk=Cast(object_id, output_field=IntegerField()), title_score=title_score
+                ).values_list("title_score", "_pk")
+            )
+            allowed = {}
+            for score, pk in rows:
+                if pk in known and pk not in allowed:
+                    allowed[pk] = score
+            title = sorted(
+                ((score, pk) for pk, score in allowed.items() if score is not None), reverse=True
+            )
+            tiers = _Tiers(
+                allowed=list(allowed),
+                left_out=len(rows) - len(allowed),
+                title=[(pk, score) for score, pk in title],
+                known=known,
+                entries=entries,
+                object_id=object_id,
+                search_query=search_query,
+            )
+            if len(tiers.title) == len(tiers.allowed):
+                tiers.rest, tiers.rest_complete = [], True
+            self._tiers = tiers
+        return self._tiers or None
+
+    def _rank_rest(self, tiers, stop):
+        """Rank the matches outside the title tier, as many as ``stop`` needs (all if None):
+        among the first n + left_out of them at least n are allowed."""
+        rest_total = len(tiers.allowed) - len(tiers.title)
+        rows = (
+            tiers.entries.annotate(_pk=Cast(tiers.object_id, output_field=IntegerField()))
+            .exclude(Q(title=tiers.search_query))
+            .order_by("-score", "-_pk")
+            .values_list("_pk", "score")
+        )
+        complete = stop is None or stop - len(tiers.title) >= rest_total
+        if not complete:
+            rows = rows[: stop - len(tiers.title) + tiers.left_out]
+        titled = {pk for pk, _ in tiers.title}
+        rest, seen = [], set()
+        for pk, score in fetch_rows(rows):
+            if pk in tiers.known and pk not in titled and pk not in seen:
+                seen.add(pk)
+                rest.append((pk, score))
+        tiers.rest, tiers.rest_complete = rest, complete
+
+
+@dataclass
+class _Tiers:
+    allowed: list  # every allowed matching pk
+    left_out: int  # matching entries not allowed, or a second entry of a pk
+    title: list  # [(pk, score)] of the title tier, best first
+    known: frozenset
+    entries: object
+    object_id: str
+    search_query: object
+    rest: list | None = None  # [(pk, score)] of the others ranked so far, best first
+    rest_complete: bool = False
 
 
 class CJKPostgresSearchResults(RankedSearchResultsMixin, stock.PostgresSearchResults):

@@ -186,3 +186,28 @@ def test_known_candidates_give_the_same_results_as_the_sql_filters():
             assert by_catalogue.count() == by_sql.count()
     # neither the draft nor the expired page
     assert set(search("防火")) == {"草原防火知识", "防火演练视频", "森林防火漫画"}
+
+
+def test_pages_of_results_skip_matches_the_filters_leave_out():
+    """Matches that are not allowed (drafts here) must not shorten a page of results, however
+    the backend cuts its ranking short (PostgreSQL ranks the title tier first and the rest
+    only as far as a page needs)."""
+    article("防火专题")
+    for n in range(6):
+        article(f"第{n}期科普", summary="防火" * (n + 1))
+    for n in range(4):
+        article(f"草稿{n + 10}", summary="防火" * 9, live=False)
+    results = get_search_backend().search("防火", candidates(SearchParams()))
+    everything = titles(results)
+    assert len(everything) == results.count() == 7
+    assert everything[0] == "防火专题"
+    assert not any(title.startswith("草稿") for title in everything)
+    # more mentions in the summary rank higher
+    assert everything[1:] == [f"第{n}期科普" for n in reversed(range(6))]
+    fresh = get_search_backend().search("防火", candidates(SearchParams()))
+    assert titles(fresh[:3]) == everything[:3]
+    assert titles(fresh[2:6]) == everything[2:6]
+    assert (
+        titles(get_search_backend().search("防火", candidates(SearchParams()))[1:])
+        == (everything[1:])
+    )
