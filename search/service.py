@@ -169,7 +169,7 @@ def search_pages(query_string, queryset):
 
 def _matched_ids(results):
     matched_ids = getattr(results, "matched_ids", None)
-    if matched_ids is not None:  # our SQLite backend: from the one ranking pass
+    if matched_ids is not None:  # our backends: from the statement the ranking reads
         return matched_ids()
     get_queryset = getattr(results, "get_queryset", None)
     if get_queryset is not None:  # database backends: one query for all ids
@@ -200,7 +200,11 @@ def run_search(params, site=None, *, record=True):
     if params.page > num_pages:
         raise SearchError(_("page 超出范围：共 %(pages)d 页") % {"pages": num_pages})
     start = (params.page - 1) * params.page_size
-    page_ids = [page.pk for page in results[start : start + params.page_size]]
+    stop = start + params.page_size
+    ranked_ids = getattr(results, "ranked_ids", None)  # our backends: no generic page fetch
+    page_ids = ranked_ids(start, stop) if ranked_ids is not None else None
+    if page_ids is None:
+        page_ids = [page.pk for page in results[start:stop]]
     specific = Page.objects.filter(pk__in=page_ids).specific().in_bulk()
     items = [specific[pk] for pk in page_ids if pk in specific]
     promotions = []

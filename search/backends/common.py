@@ -274,6 +274,19 @@ class RankedSearchResultsMixin:
         compiler = self.query_compiler
         return list(compiler.matched(compiler.get_config(self.backend)))
 
+    def ranked_ids(self, start, stop):
+        """The pks of ``self[start:stop]`` without fetching the objects, or None when stock
+        ranks this query (then slice and read ``pk``)."""
+        ranks = self._ranks()
+        if ranks is None:
+            return []
+        if not ranks:
+            return None
+        compiler = self.query_compiler
+        return [
+            pk for pk, _ in compiler.ranked(compiler.get_config(self.backend), stop)[start:stop]
+        ]
+
     def _do_search(self):
         ranks = self._ranks()
         if ranks is None:
