@@ -223,7 +223,11 @@ def fetch_rows(queryset):
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:
         return []
-    with connections[queryset.db].cursor() as cursor:
+    return fetch_sql(queryset.db, sql, params)
+
+
+def fetch_sql(using, sql, params):
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -9,7 +9,8 @@ the rest none) to tsvector weights B, C and D; the title column's rank also gets
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.db import connections
+from django.db.models import F, IntegerField, Q
 from django.db.models.functions import Cast
 from django.db.models.sql.subqueries import InsertQuery
 from modelsearch.backends.database.postgres import postgres as stock
@@ -22,6 +23,7 @@ from .common import (
     RankedSearchMixin,
     RankedSearchResultsMixin,
     fetch_rows,
+    fetch_sql,
     integer_key_type,
     terms_of,
 )
@@ -106,6 +108,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
     """
 
     TITLE_TIER = 100.0
+    TITLE_TIERS = True  # the autocomplete compiler ranks its one column in one pass
     _tiers = None  # _Tiers, once read
 
     def build_tsquery_content(self, query, config=None, invert=False):
@@ -178,53 +181,80 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
     def _read_tiers(self, config):
         """Every allowed match, and the title tier ranked; None where tiers do not apply."""
         if self._tiers is None:
+            self._tiers = False
             known = getattr(self.queryset, "candidate_pks", None)
-            if known is None or integer_key_type(self.queryset.model) is not IntegerField:
-                self._tiers = False
+            if (
+                known is None
+                or not self.TITLE_TIERS
+                or self.fields is not None
+                or not isinstance(self.query, (PlainText, Phrase))
+                or integer_key_type(self.queryset.model) is not IntegerField
+            ):
                 return None
-            entries, object_id = self.scored_entries(config)
-            columns, search_query = self._matched_columns
-            if columns != ["title", "body"]:
-                self._tiers = False
-                return None
-            title_score = Case(
-                When(Q(title=search_query), then=F("score") + Value(self.TITLE_TIER)),
-                default=None,
-                output_field=FloatField(),
-            )
-            rows = fetch_rows(
-                entries.annotate(
-                    _pk=Cast(object_id, output_field=IntegerField()), title_score=title_score
-                ).values_list("title_score", "_pk")
-            )
-            allowed = {}
-            for score, pk in rows:
-                if pk in known and pk not in allowed:
-                    allowed[pk] = score
-            title = sorted(
-                ((score, pk) for pk, score in allowed.items() if score is not None), reverse=True
-            )
+            terms = terms_of(self.query, prefix_last=self.LAST_TERM_IS_PREFIX)
+            text = tsquery(terms, getattr(self.query, "operator", "and"))
+            rows = self._tier_rows(config, text)
+            allowed = [pk for pk in dict.fromkeys(pk for _, pk in rows) if pk in known]
+            title = [row for row in rows if row[0] is not None and row[1] in known]
+            title.sort(reverse=True)
+            if len({pk for _, pk in title}) != len(title):  # a pk indexed twice
+                seen = set()
+                title = [row for row in title if not (row[1] in seen or seen.add(row[1]))]
             tiers = _Tiers(
-                allowed=list(allowed),
+                allowed=allowed,
                 left_out=len(rows) - len(allowed),
                 title=[(pk, score) for score, pk in title],
                 known=known,
-                entries=entries,
-                object_id=object_id,
-                search_query=search_query,
+                config=config,
             )
             if len(tiers.title) == len(tiers.allowed):
                 tiers.rest, tiers.rest_complete = [], True
             self._tiers = tiers
         return self._tiers or None
 
+    def _tier_rows(self, config, text):
+        """[(score if the title holds the whole query, else None; pk)] of every matching
+        entry. Written out by hand: built through the ORM, the same statement (the score is
+        ``scored_entries``' plus ``TITLE_TIER``) took longer to build and compile than
+        PostgreSQL takes to run it."""
+        connection = connections[self.queryset.db]
+        table = connection.ops.quote_name(stock.IndexEntry._meta.db_table)
+        query, query_params = (
+            ("to_tsquery(%s::regconfig, %s)", [config, text])
+            if config
+            else ("to_tsquery(%s)", [text])
+        )
+        sql = (
+            f"SELECT CASE WHEN title @@ {query} THEN %s"  # noqa: S608 - values are parameters
+            f" + ts_rank(%s::float4[], title, {query}) * %s"
+            f" + ts_rank(%s::float4[], body, {query}) END,"
+            " object_id::integer"
+            f" FROM {table}"
+            f" WHERE content_type_id = ANY(%s) AND (title || body) @@ {query}"
+        )
+        content_types = get_descendants_content_types_pks(self.queryset.model)
+        params = [
+            *query_params,
+            self.TITLE_TIER,
+            self.sql_weights,
+            *query_params,
+            TITLE_WEIGHT,
+            self.sql_weights,
+            *query_params,
+            content_types,
+            *query_params,
+        ]
+        return fetch_sql(self.queryset.db, sql, params)
+
     def _rank_rest(self, tiers, stop):
         """Rank the matches outside the title tier, as many as ``stop`` needs (all if None):
         among the first n + left_out of them at least n are allowed."""
         rest_total = len(tiers.allowed) - len(tiers.title)
+        entries, object_id = self.scored_entries(tiers.config)
+        _columns, search_query = self._matched_columns
         rows = (
-            tiers.entries.annotate(_pk=Cast(tiers.object_id, output_field=IntegerField()))
-            .exclude(Q(title=tiers.search_query))
+            entries.annotate(_pk=Cast(object_id, output_field=IntegerField()))
+            .exclude(Q(title=search_query))
             .order_by("-score", "-_pk")
             .values_list("_pk", "score")
         )
@@ -246,9 +276,7 @@ class _Tiers:
     left_out: int  # matching entries not allowed, or a second entry of a pk
     title: list  # [(pk, score)] of the title tier, best first
     known: frozenset
-    entries: object
-    object_id: str
-    search_query: object
+    config: str | None
     rest: list | None = None  # [(pk, score)] of the others ranked so far, best first
     rest_complete: bool = False
 
@@ -261,6 +289,8 @@ class CJKPostgresAutocompleteQueryCompiler(
     CJKPostgresSearchQueryCompiler, stock.PostgresAutocompleteQueryCompiler
 ):
     """Our query building with autocomplete's vector, prefix last term and field type."""
+
+    TITLE_TIERS = False
 
     def get_fields_vectors(self, search_query):
         return self.get_index_vectors(search_query)
