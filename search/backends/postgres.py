@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connections
-from django.db.models import F, IntegerField, Q
-from django.db.models.functions import Cast
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.sql.subqueries import InsertQuery
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import Phrase, PlainText
@@ -22,7 +21,6 @@ from search.analysis import index_terms, tsquery
 from .common import (
     RankedSearchMixin,
     RankedSearchResultsMixin,
-    fetch_rows,
     fetch_sql,
     integer_key_type,
     terms_of,
@@ -148,17 +146,24 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             for vector, boost in self.get_search_vectors(search_query)
         ]
         columns = list(dict.fromkeys(vector.name for vector, _ in vectors))
-        self._matched_columns = (columns, search_query)
         matched = F(columns[0])
         for column in columns[1:]:
             matched = matched._combine(F(column), "||", False)
+        score = self._build_rank_expression(vectors, config)
+        if self.TITLE_TIERS and columns == ["title", "body"]:
+            # the same tiers as the statement of _tier_rows, for the querysets it does not serve
+            score = score + Case(
+                When(Q(title=search_query), then=Value(self.TITLE_TIER)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
         return (
             stock.IndexEntry.objects.filter(
                 content_type_id__in=get_descendants_content_types_pks(self.queryset.model)
             )
             .annotate(_vector_=matched)
             .filter(_vector_=search_query)
-            .annotate(score=self._build_rank_expression(vectors, config))
+            .annotate(score=score)
         ), "object_id"
 
     def matched(self, config):
@@ -206,24 +211,25 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
                 title=[(pk, score) for score, pk in title],
                 known=known,
                 config=config,
+                text=text,
             )
             if len(tiers.title) == len(tiers.allowed):
                 tiers.rest, tiers.rest_complete = [], True
             self._tiers = tiers
         return self._tiers or None
 
+    def _tsquery_sql(self, config, text):
+        if config:
+            return "to_tsquery(%s::regconfig, %s)", [config, text]
+        return "to_tsquery(%s)", [text]
+
     def _tier_rows(self, config, text):
         """[(score if the title holds the whole query, else None; pk)] of every matching
-        entry. Written out by hand: built through the ORM, the same statement (the score is
-        ``scored_entries``' plus ``TITLE_TIER``) took longer to build and compile than
-        PostgreSQL takes to run it."""
-        connection = connections[self.queryset.db]
-        table = connection.ops.quote_name(stock.IndexEntry._meta.db_table)
-        query, query_params = (
-            ("to_tsquery(%s::regconfig, %s)", [config, text])
-            if config
-            else ("to_tsquery(%s)", [text])
-        )
+        entry. Written out by hand, as ``_rest_rows``: built through the ORM, the same
+        statement (the score is ``scored_entries``' plus ``TITLE_TIER``) took longer to build
+        and compile than PostgreSQL takes to run it."""
+        table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
+        query, query_params = self._tsquery_sql(config, text)
         sql = (
             f"SELECT CASE WHEN title @@ {query} THEN %s"  # noqa: S608 - values are parameters
             f" + ts_rank(%s::float4[], title, {query}) * %s"
@@ -232,7 +238,6 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             f" FROM {table}"
             f" WHERE content_type_id = ANY(%s) AND (title || body) @@ {query}"
         )
-        content_types = get_descendants_content_types_pks(self.queryset.model)
         params = [
             *query_params,
             self.TITLE_TIER,
@@ -241,8 +246,35 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             TITLE_WEIGHT,
             self.sql_weights,
             *query_params,
-            content_types,
+            get_descendants_content_types_pks(self.queryset.model),
             *query_params,
+        ]
+        return fetch_sql(self.queryset.db, sql, params)
+
+    def _rest_rows(self, config, text, limit):
+        """[(pk, score)] of the matching entries whose title does not hold the whole query,
+        best first, at most ``limit`` (all if None)."""
+        table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
+        query, query_params = self._tsquery_sql(config, text)
+        sql = (
+            "SELECT object_id::integer AS pk,"  # noqa: S608 - values are parameters
+            f" ts_rank(%s::float4[], title, {query}) * %s"
+            f" + ts_rank(%s::float4[], body, {query}) AS score"
+            f" FROM {table}"
+            f" WHERE content_type_id = ANY(%s) AND (title || body) @@ {query}"
+            f" AND NOT (title @@ {query})"
+            " ORDER BY score DESC, pk DESC LIMIT %s"
+        )
+        params = [
+            self.sql_weights,
+            *query_params,
+            TITLE_WEIGHT,
+            self.sql_weights,
+            *query_params,
+            get_descendants_content_types_pks(self.queryset.model),
+            *query_params,
+            *query_params,
+            limit,
         ]
         return fetch_sql(self.queryset.db, sql, params)
 
@@ -250,20 +282,11 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         """Rank the matches outside the title tier, as many as ``stop`` needs (all if None):
         among the first n + left_out of them at least n are allowed."""
         rest_total = len(tiers.allowed) - len(tiers.title)
-        entries, object_id = self.scored_entries(tiers.config)
-        _columns, search_query = self._matched_columns
-        rows = (
-            entries.annotate(_pk=Cast(object_id, output_field=IntegerField()))
-            .exclude(Q(title=search_query))
-            .order_by("-score", "-_pk")
-            .values_list("_pk", "score")
-        )
         complete = stop is None or stop - len(tiers.title) >= rest_total
-        if not complete:
-            rows = rows[: stop - len(tiers.title) + tiers.left_out]
+        limit = None if complete else stop - len(tiers.title) + tiers.left_out
         titled = {pk for pk, _ in tiers.title}
         rest, seen = [], set()
-        for pk, score in fetch_rows(rows):
+        for pk, score in self._rest_rows(tiers.config, tiers.text, limit):
             if pk in tiers.known and pk not in titled and pk not in seen:
                 seen.add(pk)
                 rest.append((pk, score))
@@ -277,6 +300,7 @@ class _Tiers:
     title: list  # [(pk, score)] of the title tier, best first
     known: frozenset
     config: str | None
+    text: str  # the tsquery
     rest: list | None = None  # [(pk, score)] of the others ranked so far, best first
     rest_complete: bool = False
 

@@ -211,3 +211,16 @@ def test_pages_of_results_skip_matches_the_filters_leave_out():
         titles(get_search_backend().search("防火", candidates(SearchParams()))[1:])
         == (everything[1:])
     )
+
+
+def test_a_title_holding_the_whole_query_ranks_first_on_every_path():
+    """However often the other pages say it, the page whose title holds the query comes first,
+    whether the queryset carries its candidate pks or is filtered in SQL."""
+    article("草原防火", summary="摘要")
+    for n in range(3):
+        article(f"第{n}期", summary="草原防火。" * 20)
+    known = candidates(SearchParams())
+    for queryset in (known, known.all(), Page.objects.live()):
+        results = get_search_backend().search("草原防火", queryset)
+        assert titles(results)[0] == "草原防火"
+        assert results.count() == 4
