@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/search.py            # SQLite, plus PostgreSQL if it answers
 
-Relevance: the demo knowledge base (content/demo/demo.jsonl, through `load_demo`) and a judged
-set of queries, each written for one page (its intended best answer): two-character words inside
+Relevance, on each database: the demo knowledge base (content/demo/demo.jsonl, through
+`load_demo`) and a judged set of queries, each written for one page (its intended best answer): two-character words inside
 longer runs, words found only in a video transcript, a comic panel or an emergency action line,
 place names, multi-word queries and filters. hit@1 asks whether the intended page comes first;
 recall@10 is the share of the relevant pages (every page whose indexed text contains all the
@@ -383,23 +383,27 @@ def main():
     else:
         print(f"PostgreSQL at {PG_URL} does not answer: SQLite only")
 
-    # The relevance run (64 pages, light) goes in parallel with the first speed run's corpus
+    # The relevance runs (64 pages, light) go in parallel with the first speed run's corpus
     # generation; the speed runs go one after the other, so that no two processes time
     # queries while the other one loads a corpus or builds an index on the same CPUs.
     labels = list(databases)
     speed_runs = {labels[0]: _start("speed", databases[labels[0]])}
-    relevance = _result(_start("relevance", databases["SQLite"]), "relevance")
-    print(f"Relevance — {relevance['queries']} judged queries over {relevance['pages']} demo pages")
-    print(f"{'':14}{'ours':>10}{'stock':>10}")
-    for metric in ("hit@1", "recall@10"):
-        ours, stock = relevance["ours"][metric], relevance["stock"][metric]
-        print(f"{metric:14}{ours:>10.3f}{stock:>10.3f}")
-    print(f"ours missed first place on: {', '.join(relevance['ours']['missed@1']) or 'none'}")
-    target = relevance["ours"]["recall@10"] >= 0.95
-    print(f"target recall@10 >= 0.95: {'met' if target else 'NOT met'}")
+    for label in labels:
+        relevance = _result(_start("relevance", databases[label]), f"relevance on {label}")
+        print(
+            f"Relevance on {label} — {relevance['queries']} judged queries over "
+            f"{relevance['pages']} demo pages"
+        )
+        print(f"{'':14}{'ours':>10}{'stock':>10}")
+        for metric in ("hit@1", "recall@10"):
+            ours, stock = relevance["ours"][metric], relevance["stock"][metric]
+            print(f"{metric:14}{ours:>10.3f}{stock:>10.3f}")
+        print(f"ours missed first place on: {', '.join(relevance['ours']['missed@1']) or 'none'}")
+        target = relevance["ours"]["recall@10"] >= 0.95
+        print(f"target recall@10 >= 0.95: {'met' if target else 'NOT met'}\n")
 
     print(
-        f"\nSpeed — {CORPUS_SIZE:,} generated articles + demo, "
+        f"Speed — {CORPUS_SIZE:,} generated articles + demo, "
         f"{len(SPEED_QUERIES)} queries x {SPEED_ROUNDS} rounds"
     )
     header = f"{'database':12}{'backend':8}{'median ms':>11}{'p95 ms':>9}{'index s':>9}{'hits':>6}"
