@@ -3,16 +3,17 @@
     .venv/bin/python bench/search.py            # SQLite, plus PostgreSQL if it answers
 
 Relevance, on each database: the demo knowledge base (content/demo/demo.jsonl, through
-`load_demo`) and a judged set of queries, each written for one page (its intended best answer): two-character words inside
-longer runs, words found only in a video transcript, a comic panel or an emergency action line,
-place names, multi-word queries and filters. hit@1 asks whether the intended page comes first;
-recall@10 is the share of the relevant pages (every page whose indexed text contains all the
-query's words, within the filters) found in the first ten, capped at ten.
+`load_demo`) and a judged set of queries, each written for one page (its intended best answer):
+two-character words inside longer runs, words found only in a video transcript, a comic panel or
+an emergency action line, place names, multi-word queries and filters. hit@1 asks whether the
+intended page comes first; recall@10 is the share of the relevant pages (every page whose indexed
+text contains all the query's words, within the filters) found in the first ten, capped at ten.
 
 Speed: 20,000 generated articles inserted in bulk (not through page publishing), indexed once by
 our backend and once by stock (in batches of 2,000; on PostgreSQL followed by VACUUM ANALYZE, as
-autovacuum would do); median and p95 latency of the query the search page runs (first ten
-results plus the count) over 30 queries x 3 rounds after a warm-up, on SQLite and on PostgreSQL.
+autovacuum would do); median and p95 latency of the first ten results plus the count (the
+search page also counts facets, from memory: content.catalogue) over 30 queries x 3 rounds
+after a warm-up, on SQLite and on PostgreSQL.
 
 Each database runs in a child process (Django has one database configuration per process), on a
 throw-away test database.
