@@ -110,9 +110,10 @@ class RankedSearchMixin:
     score, best first) is computed once per search and shared by the sliced result sets, the
     count and the facets (they share this compiler).
 
-    Ranking only the first page in SQL (ORDER BY score LIMIT n) does not pay here: the rank is
-    computed for every match either way, and the count and facets need every matched id, so
-    it takes a second statement that matches again.
+    Here every match is ranked in that one statement: ranking only the first page in SQL
+    (ORDER BY score LIMIT n) would still rank every match, and the count and facets need every
+    matched id, so it would take a second statement that matches again. The PostgreSQL
+    compiler splits the ranking in tiers so that it can rank less (see there).
 
     Subclasses implement ``scored_entries(config)``: (a queryset of the index entries of the
     queryset's model and its subclasses that match, annotated with ``score``; the lookup of
@@ -191,8 +192,8 @@ class RankedSearchMixin:
                     )
                 )
             # Best score first, then newest pk (stock's tie-break): (score, pk) tuples sort
-            # natively. A pk indexed twice (once per content type of a page and its specific
-            # model) counts once, at its best.
+            # natively. A pk indexed twice (a multi-table model is indexed under its own
+            # content type and its parent's) counts once, at its best.
             if self.HIGHER_IS_BETTER:
                 rows.sort(reverse=True)
             else:

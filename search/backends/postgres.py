@@ -1,4 +1,5 @@
-"""PostgreSQL backend: analysed tsvectors, analyser tsqueries, title > summary > body weights.
+"""PostgreSQL backend: analysed tsvectors, analyser tsqueries, title > summary > body weights,
+and the pages whose title holds the whole query ranked first (``CJKPostgresSearchQueryCompiler``).
 
 Written against modelsearch 1.3.2 (pinned): ``CJKPostgresIndex.add_items`` is a copy of
 ``PostgresIndex.add_items`` with the indexer class swappable, because the original names the
