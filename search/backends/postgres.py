@@ -219,64 +219,49 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             self._tiers = tiers
         return self._tiers or None
 
-    def _tsquery_sql(self, config, text):
+    def _sql_parts(self, config, text):
+        """What the hand-written statements share, each as (SQL, parameters): the tsquery;
+        the score as ``scored_entries`` computes it (without the tier); the FROM and WHERE
+        of the match."""
         if config:
-            return "to_tsquery(%s::regconfig, %s)", [config, text]
-        return "to_tsquery(%s)", [text]
+            sql, params = "to_tsquery(%s::regconfig, %s)", [config, text]
+        else:
+            sql, params = "to_tsquery(%s)", [text]
+        query = (sql, params)
+        score = (
+            f"ts_rank(%s::float4[], title, {sql}) * %s + ts_rank(%s::float4[], body, {sql})",
+            [self.sql_weights, *params, TITLE_WEIGHT, self.sql_weights, *params],
+        )
+        table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
+        match = (
+            f" FROM {table} WHERE content_type_id = ANY(%s) AND (title || body) @@ {sql}",
+            [get_descendants_content_types_pks(self.queryset.model), *params],
+        )
+        return query, score, match
 
     def _tier_rows(self, config, text):
         """[(score if the title holds the whole query, else None; pk)] of every matching
         entry. Written out by hand, as ``_rest_rows``: built through the ORM, the same
         statement (the score is ``scored_entries``' plus ``TITLE_TIER``) took longer to build
         and compile than PostgreSQL takes to run it."""
-        table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
-        query, query_params = self._tsquery_sql(config, text)
-        sql = (
-            f"SELECT CASE WHEN title @@ {query} THEN %s"  # noqa: S608 - values are parameters
-            f" + ts_rank(%s::float4[], title, {query}) * %s"
-            f" + ts_rank(%s::float4[], body, {query}) END,"
-            " object_id::integer"
-            f" FROM {table}"
-            f" WHERE content_type_id = ANY(%s) AND (title || body) @@ {query}"
+        (query, query_params), (score, score_params), (match, match_params) = self._sql_parts(
+            config, text
         )
-        params = [
-            *query_params,
-            self.TITLE_TIER,
-            self.sql_weights,
-            *query_params,
-            TITLE_WEIGHT,
-            self.sql_weights,
-            *query_params,
-            get_descendants_content_types_pks(self.queryset.model),
-            *query_params,
-        ]
+        sql = f"SELECT CASE WHEN title @@ {query} THEN %s + {score} END, object_id::integer{match}"
+        params = [*query_params, self.TITLE_TIER, *score_params, *match_params]
         return fetch_sql(self.queryset.db, sql, params)
 
     def _rest_rows(self, config, text, limit):
         """[(pk, score)] of the matching entries whose title does not hold the whole query,
         best first, at most ``limit`` (all if None)."""
-        table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
-        query, query_params = self._tsquery_sql(config, text)
-        sql = (
-            "SELECT object_id::integer AS pk,"  # noqa: S608 - values are parameters
-            f" ts_rank(%s::float4[], title, {query}) * %s"
-            f" + ts_rank(%s::float4[], body, {query}) AS score"
-            f" FROM {table}"
-            f" WHERE content_type_id = ANY(%s) AND (title || body) @@ {query}"
-            f" AND NOT (title @@ {query})"
-            " ORDER BY score DESC, pk DESC LIMIT %s"
+        (query, query_params), (score, score_params), (match, match_params) = self._sql_parts(
+            config, text
         )
-        params = [
-            self.sql_weights,
-            *query_params,
-            TITLE_WEIGHT,
-            self.sql_weights,
-            *query_params,
-            get_descendants_content_types_pks(self.queryset.model),
-            *query_params,
-            *query_params,
-            limit,
-        ]
+        sql = (
+            f"SELECT object_id::integer AS pk, {score} AS score{match}"
+            f" AND NOT (title @@ {query}) ORDER BY score DESC, pk DESC LIMIT %s"
+        )
+        params = [*score_params, *match_params, *query_params, limit]
         return fetch_sql(self.queryset.db, sql, params)
 
     def _rank_rest(self, tiers, stop):
