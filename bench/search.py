@@ -167,6 +167,8 @@ def _reindex(backend, models, batch=INDEX_BATCH):
     from django.db import connection
     from wagtail.search.models import IndexEntry
 
+    from search.models import Posting
+
     IndexEntry.objects.all().delete()
     started = time.perf_counter()
     for model in models:
@@ -182,10 +184,12 @@ def _reindex(backend, models, batch=INDEX_BATCH):
             backend.add_bulk(model, objects)
     elapsed = time.perf_counter() - started
     if connection.vendor == "postgresql":
-        # What autovacuum does soon after a bulk load: merge the GIN indexes' pending lists
-        # and refresh the planner's statistics (for both backends alike).
+        # What autovacuum does soon after a bulk load: merge the GIN indexes' pending lists,
+        # mark the word index's pages all-visible (for index-only scans) and refresh the
+        # planner's statistics (for both backends alike).
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {IndexEntry._meta.db_table}")
+            for model in (IndexEntry, Posting):
+                cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     return elapsed
 
 

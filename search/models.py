@@ -73,3 +73,35 @@ class QueryStat(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.query}"
+
+
+class Posting(models.Model):
+    """One word of one search index entry, with the entry's rank for that word: a word index
+    over Wagtail's search index table, for the PostgreSQL backend (``search.backends.postings``).
+
+    The table exists on every database so that the schema is the same; only PostgreSQL fills
+    it. There, migration 0003 adds what the ORM cannot declare: the ``C`` collation of
+    ``term``, the covering index that answers a one-word search from the index alone, and the
+    foreign key's ON DELETE CASCADE, so that however an index entry is deleted (stock deletes
+    with ``_raw_delete``) its words go with it.
+    """
+
+    pk = models.CompositePrimaryKey("entry", "term")
+    entry = models.ForeignKey(
+        "wagtailsearch.IndexEntry",
+        on_delete=models.DO_NOTHING,  # the database cascades (migration 0003)
+        db_constraint=False,
+        related_name="+",
+    )
+    term = models.TextField()
+    content_type_id = models.IntegerField()
+    object_id = models.BigIntegerField()
+    in_title = models.BooleanField()
+    score = models.FloatField()
+
+    class Meta:
+        verbose_name = _("检索词条")
+        verbose_name_plural = _("检索词条")
+
+    def __str__(self):
+        return f"{self.term} {self.content_type_id}:{self.object_id}"

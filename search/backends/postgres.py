@@ -8,9 +8,10 @@ the rest none) to tsvector weights B, C and D; the title column's rank also gets
 """
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.contrib.postgres.search import SearchQuery
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.sql.subqueries import InsertQuery
 from modelsearch.backends.database.postgres import postgres as stock
@@ -19,6 +20,7 @@ from modelsearch.utils import get_content_type_pk, get_descendants_content_types
 
 from search.analysis import index_terms, tsquery
 
+from . import postings
 from .common import (
     RankedSearchMixin,
     RankedSearchResultsMixin,
@@ -27,7 +29,7 @@ from .common import (
     terms_of,
 )
 
-TITLE_WEIGHT = 10.0
+TITLE_WEIGHT = postings.TITLE_WEIGHT
 
 
 class CJKObjectIndexer(stock.ObjectIndexer):
@@ -78,7 +80,10 @@ class CJKPostgresIndex(stock.PostgresIndex):
             params.extend((indexer.title_text, indexer.body_text))
             rows.append(f"(%s, %s, {vectors[0]}, {vectors[1]}, {vectors[2]}, 1.0, %s, %s)")
         table = index_entry._meta.db_table
-        with self.write_connection.cursor() as cursor:
+        with (
+            transaction.atomic(using=self.write_connection.alias),
+            self.write_connection.cursor() as cursor,
+        ):
             cursor.execute(
                 f"INSERT INTO {table} (content_type_id, object_id, title, autocomplete, body, "  # noqa: S608 - table name from the model
                 "title_norm, title_text, body_text) "
@@ -86,9 +91,10 @@ class CJKPostgresIndex(stock.PostgresIndex):
                 "ON CONFLICT (content_type_id, object_id) DO UPDATE SET "
                 "title = EXCLUDED.title, title_norm = 1.0, autocomplete = EXCLUDED.autocomplete, "
                 "body = EXCLUDED.body, title_text = EXCLUDED.title_text, "
-                "body_text = EXCLUDED.body_text",
+                "body_text = EXCLUDED.body_text RETURNING id",
                 params,
             )
+            postings.write_postings(cursor, [entry_id for (entry_id,) in cursor.fetchall()])
         self._refresh_title_norms()
 
 
@@ -199,9 +205,18 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
                 return None
             terms = terms_of(self.query, prefix_last=self.LAST_TERM_IS_PREFIX)
             text = tsquery(terms, getattr(self.query, "operator", "and"))
-            rows = self._tier_rows(config, text)
-            allowed = [pk for pk in dict.fromkeys(pk for _, pk in rows) if pk in known]
-            title = [row for row in rows if row[0] is not None and row[1] in known]
+            term = (
+                postings.posting_term(terms, config) if isinstance(self.query, PlainText) else None
+            )
+            if term is not None:
+                sql, params = postings.tier_statement(term, self._content_types(), self.TITLE_TIER)
+                rows = fetch_sql(self.queryset.db, sql, params)
+            else:
+                rows = self._tier_rows(config, text)
+            # set operations in C: a common word has thousands of rows, mostly outside the title
+            allowed = list(known.intersection(map(itemgetter(1), rows)))
+            title = [row for row in rows if row[0] is not None]
+            title = [row for row in title if row[1] in known]
             title.sort(reverse=True)
             if len({pk for _, pk in title}) != len(title):  # a pk indexed twice
                 seen = set()
@@ -213,6 +228,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
                 known=known,
                 config=config,
                 text=text,
+                term=term,
             )
             if len(tiers.title) == len(tiers.allowed):
                 tiers.rest, tiers.rest_complete = [], True
@@ -235,9 +251,12 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         table = connections[self.queryset.db].ops.quote_name(stock.IndexEntry._meta.db_table)
         match = (
             f" FROM {table} WHERE content_type_id = ANY(%s) AND (title || body) @@ {sql}",
-            [get_descendants_content_types_pks(self.queryset.model), *params],
+            [self._content_types(), *params],
         )
         return query, score, match
+
+    def _content_types(self):
+        return get_descendants_content_types_pks(self.queryset.model)
 
     def _tier_rows(self, config, text):
         """[(score if the title holds the whole query, else None; pk)] of every matching
@@ -272,7 +291,12 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         limit = None if complete else stop - len(tiers.title) + tiers.left_out
         titled = {pk for pk, _ in tiers.title}
         rest, seen = [], set()
-        for pk, score in self._rest_rows(tiers.config, tiers.text, limit):
+        if tiers.term is not None:
+            sql, params = postings.rest_statement(tiers.term, self._content_types(), limit)
+            rows = fetch_sql(self.queryset.db, sql, params)
+        else:
+            rows = self._rest_rows(tiers.config, tiers.text, limit)
+        for pk, score in rows:
             if pk in tiers.known and pk not in titled and pk not in seen:
                 seen.add(pk)
                 rest.append((pk, score))
@@ -287,6 +311,7 @@ class _Tiers:
     known: frozenset
     config: str | None
     text: str  # the tsquery
+    term: str | None  # the posting term, when the word index answers this query
     rest: list | None = None  # [(pk, score)] of the others ranked so far, best first
     rest_complete: bool = False
 

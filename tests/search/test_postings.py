@@ -1,0 +1,148 @@
+"""The word index that answers one-word searches on PostgreSQL (``search.backends.postings``):
+which queries it answers, that it answers them exactly as the tsvector statement would, and
+that it follows the search index through every write."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+from wagtail.search.models import IndexEntry
+
+from content.models import ArticlePage
+from search.analysis import query_terms
+from search.backends import postings
+from search.models import Posting
+from search.service import SearchParams, candidates
+from tests.content import factories
+
+
+def test_only_queries_of_one_single_lexeme_word_take_the_word_index():
+    def term(query, config="simple"):
+        return postings.posting_term(query_terms(query), config)
+
+    assert term("沙尘") == "沙尘"
+    assert term("5G") == "5g"
+    assert term("PM2.5") == "pm25"
+    assert term("沙尘暴") is None  # a phrase of bigrams, or the whole word
+    assert term("草原 防火") is None  # two words: ts_rank weighs their proximity
+    assert term("沙") is None  # a prefix
+    assert term("café") is None  # the parser's lexeme may differ from the token
+    assert term("沙尘", config="english") is None
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the word index is filled on PostgreSQL only"
+)
+
+
+def article(title, **fields):
+    fields.setdefault("summary", "摘要")
+    fields.setdefault("body", [])
+    return factories.ArticlePageFactory(title=title, **fields)
+
+
+def ranked(query, start, stop):
+    """(pk, score to 9 places) of results[start:stop], and the count, on a fresh result set."""
+    results = get_search_backend().search(query, candidates(SearchParams()))
+    compiler = results.query_compiler
+    config = compiler.get_config(results.backend)
+    page = compiler.ranked(config, stop)[start:stop]
+    return [(pk, round(score, 9)) for pk, score in page], len(compiler.matched(config))
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_one_word_search_ranks_the_same_by_the_word_index_as_by_the_vectors(monkeypatch):
+    article("草原防火专题")
+    article("防火与防汛", summary="防火" * 3)
+    for n in range(14):
+        article(f"第{n}期科普", summary="防火。" * (n % 5 + 1), body=[("paragraph", "<p>草原</p>")])
+    factories.VideoPageFactory(title="演练视频", transcript="今天讲森林防火")
+    factories.ComicPageFactory(title="漫画", panels=["巴特尔说防火最要紧"])
+    article("防火草稿", live=False)
+    article("5G基站防火", body=[("paragraph", "<p>5G 覆盖全市</p>")])
+    for query in ("防火", "5G", "草原"):
+        for start, stop in ((0, 10), (10, 20), (3, 8), (0, None)):
+            by_words = ranked(query, start, stop)
+            with monkeypatch.context() as patch:
+                patch.setattr(postings, "posting_term", lambda terms, config: None)
+                by_vectors = ranked(query, start, stop)
+            assert by_words == by_vectors, (query, start, stop)
+    top, count = ranked("防火", 0, 3)
+    assert count == 19  # not the draft
+    assert set(
+        Page.objects.filter(pk__in=[pk for pk, _ in top]).values_list("title", flat=True)
+    ) == {
+        "草原防火专题",
+        "防火与防汛",
+        "5G基站防火",
+    }
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_one_word_searches_read_the_word_index():
+    article("草原防火专题")
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        results = get_search_backend().search("防火", candidates(SearchParams()))
+        assert [page.title for page in results] == ["草原防火专题"]
+    assert any(postings.TABLE in sql for sql in statements)
+    assert not any("@@" in sql for sql in statements)
+
+
+def words_of(page):
+    article_type = ContentType.objects.get_for_model(ArticlePage)
+    rows = Posting.objects.filter(content_type_id=article_type.pk, object_id=page.pk)
+    return {row.term: row for row in rows}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_word_index_follows_publishing_editing_and_deleting():
+    page = article("寒潮来临前的准备", summary="防寒保暖")
+    words = words_of(page)
+    assert words["寒潮"].in_title and not words["防寒"].in_title
+    assert words["寒潮"].score > words["防寒"].score
+
+    page = ArticlePage.objects.get(pk=page.pk)
+    page.title = "冬季取暖须知"
+    page.save_revision().publish()
+    words = words_of(page)
+    assert "寒潮" not in words and words["取暖"].in_title
+
+    Page.objects.get(pk=page.pk).delete()
+    assert not Posting.objects.filter(object_id=page.pk).exists()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_deleting_index_entries_in_bulk_deletes_their_words():
+    kept = article("暴雪天气出行")
+    gone = article("雷电天气避险")
+    IndexEntry.objects.filter(object_id=str(gone.pk))._raw_delete(connection.alias)
+    assert Posting.objects.filter(object_id=kept.pk).exists()
+    assert not Posting.objects.filter(object_id=gone.pk).exists()
+    IndexEntry.objects.all().delete()
+    assert not Posting.objects.exists()
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_rebuilding_the_word_index_from_the_entries_gives_what_indexing_wrote():
+    """Migration 0003 fills the word index from the entries already there."""
+    article("草原防火专题", summary="防火" * 2)
+    factories.VideoPageFactory(title="演练视频", transcript="今天讲森林防火")
+    fields = ("entry_id", "term", "content_type_id", "object_id", "in_title", "score")
+    written = set(Posting.objects.values_list(*fields))
+    assert written
+    Posting.objects.all().delete()
+    with connection.cursor() as cursor:
+        postings.write_postings(cursor)
+    assert set(Posting.objects.values_list(*fields)) == written
