@@ -3,8 +3,10 @@ and the pages whose title holds the whole query ranked first (``CJKPostgresSearc
 
 Written against modelsearch 1.3.2 (pinned): ``CJKPostgresIndex.add_items`` is a copy of
 ``PostgresIndex.add_items`` with the indexer class swappable, because the original names the
-module-global ``ObjectIndexer``. modelsearch maps the declared field boosts (title 2, summary 1.5,
-the rest none) to tsvector weights B, C and D; the title column's rank also gets a fixed factor.
+module-global ``ObjectIndexer``; it also writes the entries' words to the word index
+(``postings``) in the same transaction. modelsearch maps the declared field boosts (title 2,
+summary 1.5, the rest none) to tsvector weights B, C and D; the title column's rank also gets a
+fixed factor.
 """
 
 from dataclasses import dataclass
@@ -107,9 +109,11 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
     match's pk (for the count and the facets) and ranks only the title matches; for a common
     word that is a fraction of the matches, and ranking (``ts_rank`` on title and body) is the
     costliest part per match. The other matches are ranked, in a second statement cut off with
-    LIMIT, only when the title tier is shorter than the results asked for. This applies to
-    querysets from ``search.service.candidates`` (``candidate_pks``) searching title and body;
-    others are ranked in one pass as ``RankedSearchMixin`` does.
+    LIMIT, only when the title tier is shorter than the results asked for. A query of one word
+    that is one index token reads both from the word index instead (``postings``), which holds
+    the same title flag and score per entry. This applies to querysets from
+    ``search.service.candidates`` (``candidate_pks``) searching title and body; others are
+    ranked in one pass as ``RankedSearchMixin`` does.
     """
 
     TITLE_TIER = 100.0
