@@ -91,6 +91,7 @@ class Posting(models.Model):
         "wagtailsearch.IndexEntry",
         on_delete=models.DO_NOTHING,  # the database cascades (migration 0003)
         db_constraint=False,
+        db_index=False,  # the primary key (entry, term) serves lookups by entry
         related_name="+",
     )
     term = models.TextField()

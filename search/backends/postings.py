@@ -25,10 +25,11 @@ TABLE = "kepu_search_posting"
 TITLE_WEIGHT = 10.0  # the title rank's factor (title > summary > body)
 
 # Tokens that PostgreSQL's parser, with the "simple" configuration, keeps as one lexeme equal
-# to the token: runs of Han characters, and lower-case ASCII letters and digits.
-_SINGLE_LEXEME_RE = re.compile(
-    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+|[0-9a-z]+"
-)
+# to the token: runs of Han characters assigned since Unicode 13 (a code point the database's
+# C library does not know as a letter would split the run), and lower-case ASCII letters and
+# digits, except those that start like a number in scientific notation (1e10km is read as
+# 1e10 and km).
+_SINGLE_LEXEME_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fef]+|(?![0-9]+e[0-9])[0-9a-z]+")
 # object ids that fit the bigint column (other primary keys are not integers at all)
 _INTEGER_ID = "^[0-9]{1,18}$"
 

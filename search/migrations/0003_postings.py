@@ -12,6 +12,8 @@ TERM_INDEX = "kepu_search_posting_term"
 def prepare(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # What the running code writes: a later change to the scores comes with a migration that
+    # rebuilds the word index.
     from search.backends.postings import write_postings
 
     entries = apps.get_model("wagtailsearch", "IndexEntry")._meta.db_table
@@ -52,7 +54,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.BigIntegerField()),
                 ('in_title', models.BooleanField()),
                 ('score', models.FloatField()),
-                ('entry', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='wagtailsearch.indexentry')),
+                ('entry', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='wagtailsearch.indexentry')),
             ],
             options={
                 'verbose_name': '检索词条',
