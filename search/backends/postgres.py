@@ -212,11 +212,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
             term = (
                 postings.posting_term(terms, config) if isinstance(self.query, PlainText) else None
             )
-            if term is not None:
-                sql, params = postings.tier_statement(term, self._content_types(), self.TITLE_TIER)
-                rows = fetch_sql(self.queryset.db, sql, params)
-            else:
-                rows = self._tier_rows(config, text)
+            rows = self._tier_rows(config, text, term)
             # set operations in C: a common word has thousands of rows, mostly outside the title
             allowed = list(known.intersection(map(itemgetter(1), rows)))
             title = [row for row in rows if row[0] is not None]
@@ -262,11 +258,15 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
     def _content_types(self):
         return get_descendants_content_types_pks(self.queryset.model)
 
-    def _tier_rows(self, config, text):
+    def _tier_rows(self, config, text, term):
         """[(score if the title holds the whole query, else None; pk)] of every matching
-        entry. Written out by hand, as ``_rest_rows``: built through the ORM, the same
-        statement (the score is ``scored_entries``' plus ``TITLE_TIER``) took longer to build
-        and compile than PostgreSQL takes to run it."""
+        entry, from the word index when ``term`` is set. Written out by hand, as
+        ``_rest_rows``: built through the ORM, the same statement (the score is
+        ``scored_entries``' plus ``TITLE_TIER``) took longer to build and compile than
+        PostgreSQL takes to run it."""
+        if term is not None:
+            sql, params = postings.tier_statement(term, self._content_types(), self.TITLE_TIER)
+            return fetch_sql(self.queryset.db, sql, params)
         (query, query_params), (score, score_params), (match, match_params) = self._sql_parts(
             config, text
         )
@@ -274,9 +274,12 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         params = [*query_params, self.TITLE_TIER, *score_params, *match_params]
         return fetch_sql(self.queryset.db, sql, params)
 
-    def _rest_rows(self, config, text, limit):
+    def _rest_rows(self, config, text, term, limit):
         """[(pk, score)] of the matching entries whose title does not hold the whole query,
-        best first, at most ``limit`` (all if None)."""
+        best first, at most ``limit`` (all if None); from the word index when ``term`` is set."""
+        if term is not None:
+            sql, params = postings.rest_statement(term, self._content_types(), limit)
+            return fetch_sql(self.queryset.db, sql, params)
         (query, query_params), (score, score_params), (match, match_params) = self._sql_parts(
             config, text
         )
@@ -295,12 +298,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         limit = None if complete else stop - len(tiers.title) + tiers.left_out
         titled = {pk for pk, _ in tiers.title}
         rest, seen = [], set()
-        if tiers.term is not None:
-            sql, params = postings.rest_statement(tiers.term, self._content_types(), limit)
-            rows = fetch_sql(self.queryset.db, sql, params)
-        else:
-            rows = self._rest_rows(tiers.config, tiers.text, limit)
-        for pk, score in rows:
+        for pk, score in self._rest_rows(tiers.config, tiers.text, tiers.term, limit):
             if pk in tiers.known and pk not in titled and pk not in seen:
                 seen.add(pk)
                 rest.append((pk, score))
