@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
+    # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
