@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.urls import include, path, re_path
-from django.views import static as media_views
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import uploads
 from home import views as home_views
 from kepuqingcheng.api import api
 from screens import events as screen_events
@@ -25,15 +24,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.SERVE_MEDIA:
-    # The embedded default has no separate web server or object store for uploads.
-    urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$",
-            media_views.serve,
-            {"document_root": settings.MEDIA_ROOT},
-            name="media",
-        )
-    ]
+# Always routed: private documents and media must never be served from MEDIA_ROOT directly,
+# whatever serves the public images (see home/uploads.py).
+urlpatterns += [re_path(r"^media/(?P<path>.*)$", uploads.serve, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -202,6 +202,9 @@ WAGTAILIMAGES_IMAGE_MODEL = "home.CustomImage"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "vtt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Documents are only ever served by Wagtail's view, which checks collection privacy (never a
+# direct link to the file, whatever the storage); /media/documents/ is not served at all.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Video captions are served through the documents view and loaded by <track>: browsers only
 # accept text/vtt (not every system's mimetypes table knows .vtt), and inline, not as a download.
 WAGTAILDOCS_CONTENT_TYPES = {"vtt": "text/vtt"}
