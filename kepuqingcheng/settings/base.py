@@ -4,6 +4,7 @@ A ``.env`` file in the project root is read first if present; real environment v
 Every variable is listed in the README.
 """
 
+import datetime
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail",
     "modelcluster",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "taggit",
     # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
     # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
@@ -72,12 +76,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "home.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # The Wagtail Site from the cache, not the database (see home/middleware.py).
     "home.middleware.CachedSiteMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kepuqingcheng.urls"
@@ -110,12 +118,28 @@ CACHES = {"default": env.cache("REDIS_URL")}
 REDIS_URL = env.text("REDIS_URL")
 
 AUTH_USER_MODEL = "home.User"
+AUTHENTICATION_BACKENDS = [
+    "home.auth.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account,
+# or from one address, that account or address is refused for LOGIN_LOCKOUT_MINUTES. Unlock:
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` / `axes_reset` (see README).
+AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "home.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "home.auth.lockout_response"
+# Two-factor sign-in (TOTP) for the admin; with this on, every admin account must enrol.
+ADMIN_REQUIRE_2FA = env.boolean("ADMIN_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "科普青城"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
