@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,29 @@ class QueryStat(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.query}"
+
+
+class HiddenQuery(models.Model):
+    """A normalised query that editors keep off the public "大家在搜" list (it stays in the
+    insights report): a name, an insult, a search for something the site should not promote."""
+
+    query = models.CharField(_("搜索词"), max_length=200, unique=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("隐藏者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(_("隐藏时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("隐藏的搜索词")
+        verbose_name_plural = _("隐藏的搜索词")
+
+    def __str__(self):
+        return self.query
 
 
 class Posting(models.Model):

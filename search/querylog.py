@@ -2,13 +2,14 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from search.analysis import normalize
 
-from .models import QueryStat
+from .models import HiddenQuery, QueryStat
 
 MAX_QUERY_LENGTH = 200
 
@@ -40,10 +41,16 @@ def record_search(query_string, result_count, *, today=None):
         rows.update(**changes)
 
 
-def popular_queries(*, weeks=4, limit=10, today=None, with_results=True):
-    """The most searched queries of the last weeks, optionally only those that found something."""
+def popular_queries(*, weeks=4, limit=10, today=None, with_results=True, min_count=None):
+    """The most searched queries of the last weeks, for the public "大家在搜" list: only weeks
+    in which a query was searched at least ``min_count`` times (POPULAR_SEARCH_MIN_COUNT)
+    count, so that a few searches cannot put a word on the public site, and queries editors
+    hid are left out. Optionally only queries that found something."""
+    if min_count is None:
+        min_count = settings.POPULAR_SEARCH_MIN_COUNT
     since = week_of(today or timezone.localdate()) - datetime.timedelta(weeks=weeks - 1)
-    rows = QueryStat.objects.filter(week__gte=since).values("query")
+    rows = QueryStat.objects.filter(week__gte=since, searches__gte=max(1, min_count))
+    rows = rows.exclude(query__in=HiddenQuery.objects.values("query")).values("query")
     rows = rows.annotate(total=Sum("searches"), zero=Sum("zero_results"))
     if with_results:
         rows = rows.filter(zero__lt=F("total"))
@@ -56,3 +63,14 @@ def weekly_report(week, *, limit=50):
     popular = list(rows.order_by("-searches", "query")[:limit])
     zero = list(rows.filter(zero_results__gt=0).order_by("-zero_results", "query")[:limit])
     return popular, zero
+
+
+def hide_query(query_string, user):
+    text = normalise_query(query_string)
+    if text:
+        HiddenQuery.objects.get_or_create(query=text, defaults={"hidden_by": user})
+    return text
+
+
+def show_query(query_string):
+    HiddenQuery.objects.filter(query=normalise_query(query_string)).delete()

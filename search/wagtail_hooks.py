@@ -1,16 +1,21 @@
 import datetime
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.auth import require_admin_access
+from wagtail.admin.auth import permission_denied, require_admin_access
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import querylog
-from .models import SynonymGroup
+from .models import HiddenQuery, SynonymGroup
 
 
 class SynonymViewSet(ModelViewSet):
@@ -54,13 +59,43 @@ def insights_view(request):
             "next_week": week + datetime.timedelta(weeks=1) if week < this_week else None,
             "popular": popular,
             "zero": zero,
+            "hidden": set(HiddenQuery.objects.values_list("query", flat=True)),
+            "hidden_queries": HiddenQuery.objects.order_by("-hidden_at")[:200],
+            "min_count": settings.POPULAR_SEARCH_MIN_COUNT,
+            "can_hide": request.user.has_perm("kepu_search.add_hiddenquery"),
+            "can_show": request.user.has_perm("kepu_search.delete_hiddenquery"),
         },
     )
 
 
+@require_admin_access
+@require_POST
+def visibility_view(request):
+    """Hide a query from the public "大家在搜" list, or show it again (editors only)."""
+    action = request.POST.get("action")
+    needed = {"hide": "kepu_search.add_hiddenquery", "show": "kepu_search.delete_hiddenquery"}
+    if action not in needed or not request.user.has_perm(needed[action]):
+        return permission_denied(request)
+    query = request.POST.get("query", "")
+    if not querylog.normalise_query(query):
+        messages.error(request, _("请指定要隐藏或恢复的搜索词。"))
+    elif action == "hide":
+        text = querylog.hide_query(query, request.user)
+        messages.success(request, _("“%(query)s”已从公开的“大家在搜”中隐藏。") % {"query": text})
+    else:
+        querylog.show_query(query)
+        messages.success(request, _("“%(query)s”恢复显示。") % {"query": query})
+    week = request.POST.get("week", "")
+    target = reverse("search_insights")
+    return redirect(f"{target}?{urlencode({'week': week})}" if week else target)
+
+
 @hooks.register("register_admin_urls")
 def register_insights_url():
-    return [path("search-insights/", insights_view, name="search_insights")]
+    return [
+        path("search-insights/", insights_view, name="search_insights"),
+        path("search-insights/visibility/", visibility_view, name="search_insights_visibility"),
+    ]
 
 
 @hooks.register("register_reports_menu_item")

@@ -247,6 +247,9 @@ WAGTAIL_PASSWORD_RESET_ENABLED = True
 WAGTAIL_FINISH_WORKFLOW_ACTION = "content.workflows.publish_reviewed"
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 
+# A query appears in the public "大家在搜" list only once searched this many times in a week.
+POPULAR_SEARCH_MIN_COUNT = env.integer("POPULAR_SEARCH_MIN_COUNT", 5)
+
 # Background tasks (WebSub notifications): run in-process by default; see README.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Feeds advertise this WebSub hub and notify it when content is published or withdrawn.
