@@ -123,9 +123,8 @@ class CodeForm(forms.Form):
 @never_cache
 @sensitive_post_parameters("otp_token")
 def verify(request):
-    """The second step of signing in: the code from the enrolled device."""
-    if not request.user.is_authenticated:
-        return redirect("wagtailadmin_login")
+    """The second step of signing in: the code from the enrolled device. (Like every admin
+    URL registered by a hook, this one and ``setup`` already require a signed-in admin.)"""
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
     if device is None:
         return redirect_to_second_step(request, _safe_next(request))
@@ -151,8 +150,6 @@ def _qr_svg(device):
 @sensitive_post_parameters("otp_token")
 def setup(request):
     """Enrol an authenticator app: a QR code and the secret, confirmed by one code."""
-    if not request.user.is_authenticated:
-        return redirect("wagtailadmin_login")
     confirmed = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
     if confirmed is not None:
         if not request.user.is_verified():

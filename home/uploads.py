@@ -9,6 +9,8 @@ only when ``SERVE_MEDIA`` is on; in production a web server serves those two fol
 hands every other ``/media/`` request to the app (see README, "Private files").
 """
 
+import posixpath
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -44,8 +46,12 @@ def media_is_viewable(media, request):
 
 
 def serve(request, path):
+    # The folder decides the check, so it must be the folder the file is really in:
+    # images/../documents/x would otherwise be judged as an image and served as a document.
+    if "\\" in path or posixpath.normpath(path) != path or path.startswith(("/", "..")):
+        raise Http404
     folder = path.split("/", 1)[0]
-    if folder == DOCUMENT_FOLDER or "\\" in path:
+    if folder == DOCUMENT_FOLDER:
         raise Http404
     if folder in CHECKED_FOLDERS:
         media = get_media_model().objects.filter(Q(file=path) | Q(thumbnail=path)).first()
