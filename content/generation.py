@@ -178,9 +178,23 @@ def _raise_counter():
                     [ContentGeneration(pk=ROW, counter=floor.value)], ignore_conflicts=True
                 )
             return rows.values_list("counter", flat=True).first()
-    except DatabaseError:
-        logger.warning("content generation: could not raise the shared counter", exc_info=True)
+    except DatabaseError as error:
+        if _table_missing():
+            # Migrations that seed content run before the table exists; nothing reads it yet.
+            logger.debug("content generation: no shared counter table yet")
+        else:
+            logger.warning("content generation: could not raise the shared counter: %s", error)
         return None
+
+
+def _table_missing():
+    from .models import ContentGeneration
+
+    try:
+        connection = connections[DEFAULT_DB_ALIAS]
+        return ContentGeneration._meta.db_table not in connection.introspection.table_names()
+    except DatabaseError:
+        return False
 
 
 def _publish_pending(using=DEFAULT_DB_ALIAS):

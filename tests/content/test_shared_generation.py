@@ -3,6 +3,7 @@ a change committed by another process (``manage.py import_content`` while the se
 reaches search and the screens' event streams within two seconds, in the embedded default too,
 and the cached 304 paths pay for it with at most one cheap query per second per process."""
 
+import asyncio
 import http.client
 import json
 import os
@@ -15,7 +16,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
+from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
 from content import generation
@@ -177,3 +180,35 @@ def test_an_emergency_explainer_imported_by_another_process_reaches_an_open_stre
     finally:
         stream.close()
         reader.join(timeout=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_an_open_stream_hears_an_import_by_another_process(
+    site_tree, check_every_second, settings, tmp_path
+):
+    settings.SCREENS_EVENTS_KEEPALIVE_SECONDS = 1
+    settings.SCREENS_EVENTS_MAX_SECONDS = 60
+    _screen, token = provision("新华广场屏", "150102", "square")
+
+    async def run():
+        response = await AsyncClient().get(
+            "/api/v1/screens/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        frames = aiter(response.streaming_content)
+        assert b"event: ready" in await anext(frames)
+        reading = asyncio.ensure_future(first_manifest(frames))
+        imported_at = await asyncio.to_thread(
+            import_in_another_process, tmp_path, line("article", "shared-a2", "青城科普")
+        )
+        heard_at = await asyncio.wait_for(reading, WITHIN + 1)
+        await frames.aclose()
+        return heard_at - imported_at
+
+    assert async_to_sync(run)() < WITHIN
+
+
+async def first_manifest(frames):
+    async for frame in frames:
+        if frame.startswith(b"event: manifest"):
+            return time.monotonic()
+    return None
