@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.db import connection
+from asgiref.sync import sync_to_async
+from django.db import connection, connections
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
@@ -202,6 +203,8 @@ def test_under_asgi_an_open_stream_hears_an_import_by_another_process(
         )
         heard_at = await asyncio.wait_for(reading, WITHIN + 1)
         await frames.aclose()
+        # Sync parts ran on asgiref's shared thread: leave no connection open there.
+        await sync_to_async(connections.close_all)()
         return heard_at - imported_at
 
     # A loop of its own in another thread: after the browser tests, Playwright keeps one
