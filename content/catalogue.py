@@ -9,6 +9,10 @@ id as a parameter. The answers only change when content changes, so each process
 (``content.generation``) moves on. Building costs a fixed number of queries (about one per
 page type and relation); afterwards both questions are answered from memory.
 
+After a change, concurrent searches wait for one build under the process's lock (the
+catalogue lives in process memory, so each process builds its own; the cross-process lock of
+``content.singleflight`` would not spare anything here).
+
 Expiry (``expire_at``) passes without a signal; the catalogue keeps the expiry times and checks
 them against the clock on each question, so an expired page leaves the answers on time.
 """

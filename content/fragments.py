@@ -11,12 +11,10 @@ Wagtail previews render unsaved drafts; they never read or write fragments.
 
 import hashlib
 
-from django.core.cache import cache
 from django.utils.translation import get_language
 
 from .generation import FRAGMENT_TIMEOUT, current_generation
-
-_MISSING = object()
+from .singleflight import get_or_render
 
 
 def _site_id(request):
@@ -47,13 +45,10 @@ def cacheable(request):
 def cached(request, name, parts, compute, timeout=FRAGMENT_TIMEOUT, keep_none=True):
     """``compute()``'s value, cached under the content generation; computed on every call for
     previews and without a request. With ``keep_none=False`` a None is not kept, so lookups of
-    made-up values in URLs cannot fill the cache."""
+    made-up values in URLs cannot fill the cache. Concurrent misses compute once
+    (``content.singleflight``)."""
     if not cacheable(request):
         return compute()
     key = fragment_key(request, name, *parts)
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        if value is not None or keep_none:
-            cache.set(key, value, timeout)
-    return value
+    keep = None if keep_none else (lambda value: value is not None)
+    return get_or_render(key, compute, timeout, keep)

@@ -23,6 +23,7 @@ from wagtail.models import PageLogEntry
 from content.generation import current_generation
 from content.models import CONTENT_PAGE_MODELS, Audience, Region
 from content.queries import filter_content, live_content
+from content.singleflight import get_or_render
 
 from .params import BadParameters
 
@@ -142,11 +143,7 @@ def validator_for(query, scope, page_id=None):
     validator means the same parameters were valid in this generation). With ``page_id`` the
     answer is that one page, if it is live and reviewed."""
     key = _validator_key(query, scope, page_id)
-    found = cache.get(key)
-    if found is None:
-        found = _compute(query, scope, page_id)
-        cache.set(key, found, timeout=VALIDATOR_TIMEOUT)
-    return found
+    return get_or_render(key, lambda: _compute(query, scope, page_id), VALIDATOR_TIMEOUT)
 
 
 def cached_validator(query, scope, page_id=None):

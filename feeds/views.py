@@ -9,7 +9,6 @@ anonymous requests never read the session table.
 from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -21,6 +20,7 @@ from taggit.models import Tag
 
 from content.models import Audience, ContentIndexPage, Region
 from content.queries import CONTENT_KINDS
+from content.singleflight import get_or_render
 
 from . import params, validators
 from .formats import FORMATS
@@ -67,10 +67,8 @@ def answer_conditionally(
         response = HttpResponseNotModified()
     else:
         key = validators.body_key(validator, scope)
-        body = cache.get(key)
-        if body is None:
-            body = render_body(validator)
-            cache.set(key, body, timeout=validators.BODY_TIMEOUT)
+        # Readers arriving together after a change wait for one render (content.singleflight).
+        body = get_or_render(key, lambda: render_body(validator), validators.BODY_TIMEOUT)
         response = HttpResponse(body, content_type=content_type)
     for name, value in headers.items():
         response[name] = value

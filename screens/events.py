@@ -8,6 +8,8 @@ may send ``Authorization: Bearer TOKEN`` on the stream itself.
 Events: ``ready`` once subscribed (the player re-reads its manifest then, which covers whatever
 happened while it was disconnected, so no replay by ``Last-Event-ID`` is needed), ``manifest``
 when the screen's manifest changed (``{"version": ...}``), ``command`` (``{"command": "reload"}``).
+Without Redis the streams also notice, within about a second, a content change committed by
+another process (``screens.versions.announce_foreign_change``) and send ``manifest`` for it.
 A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15) keeps proxies from cutting an
 idle stream and refreshes the cache key ``screens:connected:<screen_id>`` that the admin reads
 as "推送已连接". A stream ends after ``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client
@@ -38,7 +40,8 @@ from django.views.decorators.http import require_GET
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
-from screens import auth, push
+from content import generation
+from screens import auth, push, versions
 
 TICKET_SALT = "screens.events.ticket"
 CONNECTED_KEY = "screens:connected:{}"
@@ -155,24 +158,36 @@ class _Timing:
         self.keepalive = float(_setting("SCREENS_EVENTS_KEEPALIVE_SECONDS", 15))
         self.lifetime = float(_setting("SCREENS_EVENTS_MAX_SECONDS", 900))
         self.retry_ms = int(_setting("SCREENS_EVENTS_RETRY_MS", 3000))
+        # How often streams look for content changes made by other processes (embedded default).
+        self.watch = generation.check_seconds()
 
 
 async def _astream(screen_id, broker, timing):
     sub = await broker.asubscribe(screen_id)
+    watch = _watches_other_processes(broker)
     try:
         await broker.await_ready()
+        if watch:  # the baseline: a change from now on is one this stream must hear of
+            await sync_to_async(_check_other_processes)()
         await sync_to_async(_mark_connected)(screen_id)
         yield _ready_frame(screen_id, timing.retry_ms)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timing.lifetime
+        quiet_until = loop.time() + timing.keepalive
         while (left := deadline - loop.time()) > 0:
+            wait = min(quiet_until - loop.time(), left, timing.watch if watch else left)
             try:
-                event = await asyncio.wait_for(sub.queue.get(), min(timing.keepalive, left))
+                event = await asyncio.wait_for(sub.queue.get(), max(wait, 0))
             except TimeoutError:
-                yield KEEPALIVE_FRAME
-                await sync_to_async(_mark_connected)(screen_id)
+                if watch and _watch_due(timing):
+                    await sync_to_async(_check_other_processes)()
+                if loop.time() >= quiet_until:
+                    yield KEEPALIVE_FRAME
+                    await sync_to_async(_mark_connected)(screen_id)
+                    quiet_until = loop.time() + timing.keepalive
                 continue
             yield _frame(event.kind, event.data_for(screen_id))
+            quiet_until = loop.time() + timing.keepalive
     finally:
         sub.close()
         _mark_disconnected_soon(broker.hub, screen_id)
@@ -193,22 +208,58 @@ def _stream(screen_id, broker, timing):
     import queue
 
     sub = broker.subscribe(screen_id)
+    watch = _watches_other_processes(broker)
     try:
         broker.wait_ready()
+        if watch:  # the baseline: a change from now on is one this stream must hear of
+            versions.announce_foreign_change()
         _mark_connected(screen_id)
         yield _ready_frame(screen_id, timing.retry_ms)
         deadline = time.monotonic() + timing.lifetime
+        quiet_until = time.monotonic() + timing.keepalive
         while (left := deadline - time.monotonic()) > 0:
+            wait = min(quiet_until - time.monotonic(), left, timing.watch if watch else left)
             try:
-                event = sub.queue.get(timeout=min(timing.keepalive, left))
+                event = sub.queue.get(timeout=max(wait, 0))
             except queue.Empty:
-                yield KEEPALIVE_FRAME
-                _mark_connected(screen_id)
+                if watch and _watch_due(timing):
+                    versions.announce_foreign_change()
+                if time.monotonic() >= quiet_until:
+                    yield KEEPALIVE_FRAME
+                    _mark_connected(screen_id)
+                    quiet_until = time.monotonic() + timing.keepalive
                 continue
             yield _frame(event.kind, event.data_for(screen_id))
+            quiet_until = time.monotonic() + timing.keepalive
     finally:
         sub.close()
         _mark_disconnected(broker.hub, screen_id)
+
+
+def _watches_other_processes(broker):
+    # Through Redis every process's changes arrive as events already (``screens.push``).
+    return isinstance(broker, push.LocalBroker)
+
+
+_last_watch = {"at": float("-inf")}
+
+
+def _watch_due(timing):
+    """True for one stream of this process per watch period: however many streams are open,
+    the shared content generation is checked (and a change announced) once."""
+    now = time.monotonic()
+    if now - _last_watch["at"] < timing.watch:
+        return False
+    _last_watch["at"] = now
+    return True
+
+
+def _check_other_processes():
+    # Under ASGI each stream's sync calls get their own database connection: give it back.
+    try:
+        versions.announce_foreign_change()
+    finally:
+        _release_database()
 
 
 def _release_database():

@@ -5,20 +5,30 @@
   once at once and once more after commit, so a manifest built from uncommitted-invisible rows
   in between is never reused.
 - The content generation (``content.generation``, shared with page fragments and feeds) is one
-  cache token replaced by every publish, unpublish, save, move or delete of a page and of what
-  it shows. A content change thus makes every screen rebuild on its next poll; rebuilding is
-  cheap because resolved playlists and item descriptions are shared.
+  token replaced by every publish, unpublish, save, move or delete of a page and of what it
+  shows, in this process or any other on the same database. A content change thus makes every
+  screen rebuild on its next poll; rebuilding is cheap because resolved playlists and item
+  descriptions are shared.
 - The local date: a manifest covers the next 7 days, so it is rebuilt once a day.
 
-Nothing here reads the database on the poll path.
+Nothing here reads the database on the poll path, but for the generation's shared part, read
+at most once per second per process.
 """
+
+import threading
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from content.generation import GENERATION_KEY, current_generation
+from content import generation as content_generation
+from content.generation import (
+    GENERATION_KEY,
+    SHARED_KEY,
+    current_generation,
+    generation_from_cache,
+)
 
 from . import auth
 from .signals import manifest_changed
@@ -48,13 +58,15 @@ def cached_poll_version(raw_token):
     """(screen_id, manifest version) from the cache alone, or None when anything is missing.
 
     One ``get_many`` fetches the token entry and the content generation together (one round trip
-    to Redis). A miss means "ask the full path", which falls back to the database and refills.
+    to Redis); the generation's shared part costs at most one cheap query per second per process
+    (see ``content.generation``). A miss means "ask the full path", which falls back to the
+    database and refills.
     """
     if not auth.valid_shape(raw_token):
         return None
     token_key = auth.token_cache_key(auth.hash_token(raw_token))
-    found = cache.get_many([token_key, GENERATION_KEY])
-    entry, generation = found.get(token_key), found.get(GENERATION_KEY)
+    found = cache.get_many([token_key, GENERATION_KEY, SHARED_KEY])
+    entry, generation = found.get(token_key), generation_from_cache(found)
     if entry is None or generation is None:
         return None
     screen_id, config_version = entry
@@ -89,6 +101,28 @@ def content_changed():
     registered before this one, so the versions announced here are the ones polls will see.
     """
     transaction.on_commit(_announce)
+
+
+_watch_lock = threading.Lock()
+_watched = {"counter": None}
+
+
+def announce_foreign_change():
+    """Announce a content change committed by another process; True if there was one.
+
+    With Redis, the process that saved the change publishes to every worker. In the embedded
+    default the broker is this process alone, so a change from ``manage.py import_content`` or a
+    shell would reach no stream: open streams call this about once a second (``events``), and
+    the first to see the shared counter move tells every screen its new version, as a local
+    change does. A change this process committed itself was announced already."""
+    counter, local = content_generation.shared_state()
+    with _watch_lock:
+        seen = _watched["counter"]
+        _watched["counter"] = counter
+    if seen is None or counter in (seen, local):
+        return False
+    _announce()
+    return True
 
 
 def _bump_rows(screen_ids):

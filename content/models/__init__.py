@@ -1,3 +1,4 @@
+from .generation import ContentGeneration
 from .imports import ImportedFile, ImportedItem
 from .pages import (
     ArticlePage,
@@ -21,6 +22,7 @@ __all__ = [
     "ComicPanel",
     "ContentIndexPage",
     "ContentPage",
+    "ContentGeneration",
     "ContentPageTag",
     "EmergencyGuidePage",
     "EmergencyIndexPage",

@@ -116,6 +116,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("REDIS_URL")}
 REDIS_URL = env.text("REDIS_URL")
+# Concurrent cache misses on one key wait for one render (content.singleflight); off only to
+# measure the difference (bench/feeds.py).
+CACHE_STAMPEDE_LOCK = env.boolean("CACHE_STAMPEDE_LOCK", True)
 
 AUTH_USER_MODEL = "home.User"
 AUTHENTICATION_BACKENDS = [

@@ -17,3 +17,13 @@ ALLOWED_HOSTS = ["*"]
 
 # Uploaded files from tests go to a throw-away folder, never the developer's media/.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file rather than memory: tests that run a second process (an import, a shell) against
+    # the live server's database must share it (tests/content/test_shared_generation.py).
+    _folder = Path(tempfile.mkdtemp(prefix="kepu-test-db-"))
+    DATABASES["default"]["TEST"] = {"NAME": str(_folder / "test.sqlite3")}  # noqa: F405
+
+# Tests pin the query counts of cached paths; the once-a-second read of the shared content
+# generation is pinned by its own tests (tests/content/test_shared_generation.py), which set 1 s.
+CONTENT_GENERATION_CHECK_SECONDS = 3600
