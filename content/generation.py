@@ -11,8 +11,10 @@ tags, images, videos, documents, sites, view restrictions and the home page's fe
 It is bumped both at once and again after the transaction commits, so a reader that re-renders
 between the save and the commit cannot leave a stale fragment behind under the final token.
 
-Scheduled expiry (``expire_at``) passes without a signal, so cached fragments also carry a
-timeout (``FRAGMENT_TIMEOUT``): an expired page disappears from listings within that time.
+Scheduled expiry (``expire_at``) passes without a signal until the worker unpublishes the page
+(``content.scheduling``, every ``PUBLISH_SCHEDULED_SECONDS``), so cached fragments also carry a
+timeout (``FRAGMENT_TIMEOUT``): an expired page disappears from listings within that time even
+where the worker's change does not reach this process's cache.
 """
 
 import time

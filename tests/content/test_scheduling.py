@@ -3,6 +3,7 @@ run`'s launcher) publishes pages whose go-live time has come and unpublishes exp
 expired page answers 404 on its own URL even before the worker gets to it."""
 
 import datetime
+import io
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from wagtail.models import PageLogEntry, Revision
@@ -177,6 +179,24 @@ def test_publish_scheduled_is_registered_every_30_seconds_by_default(settings):
     assert job.interval == 30
     settings.PUBLISH_SCHEDULED_SECONDS = 10
     assert job.interval == 10
+
+
+def test_run_worker_once_lists_and_refuses_unknown_jobs(site_tree, caplog):
+    moment = seconds_from_now(2)
+    scheduled = schedule("一次运行", moment)
+    out = io.StringIO()
+    call_command("run_worker", "--list", "--interval", "publish_scheduled=5", stdout=out)
+    assert "publish_scheduled\tevery 5 s (PUBLISH_SCHEDULED_SECONDS)" in out.getvalue()
+    with pytest.raises(CommandError, match="unknown job"):
+        call_command("run_worker", "--once", "--interval", "digest=5")
+    sleep_until(moment)
+
+    with caplog.at_level(logging.INFO, logger="home.periodic"):
+        call_command("run_worker", "--once")
+
+    scheduled.refresh_from_db()
+    assert scheduled.live
+    assert f"published 1: content.ArticlePage#{scheduled.pk} 一次运行" in caplog.text
 
 
 # --- the real processes ----------------------------------------------------------------------
