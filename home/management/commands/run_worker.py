@@ -30,6 +30,9 @@ def _interval(text):
 
 class Command(BaseCommand):
     help = "Run scheduled publishing and the other periodic jobs until stopped."
+    # The checks import the whole URLconf and admin, which this process never serves, and slow
+    # every (re)start; `make run`'s migrate and a deploy's `check --deploy` run them already.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
