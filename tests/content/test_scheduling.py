@@ -22,7 +22,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
-from wagtail.models import PageLogEntry, Revision
+from wagtail.models import PageLogEntry, Revision, Site
 
 from content.generation import current_generation
 from content.scheduling import publish_scheduled
@@ -182,7 +182,9 @@ def test_publish_scheduled_is_registered_every_30_seconds_by_default(settings):
     assert job.interval == 10
 
 
-def test_run_worker_once_lists_and_refuses_unknown_jobs(site_tree, caplog):
+def test_run_worker_once_lists_and_refuses_unknown_jobs(transactional_db, site_tree, caplog):
+    # transactional_db: the worker drops database connections between jobs, as a long-lived
+    # process must, which would end the transaction the plain db fixture wraps a test in.
     moment = seconds_from_now(2)
     scheduled = schedule("一次运行", moment)
     out = io.StringIO()
@@ -242,7 +244,10 @@ class SharedDatabase:
 
 @pytest.fixture
 def shared_database(transactional_db, site_tree, tmp_path):
-    return SharedDatabase(tmp_path)
+    yield SharedDatabase(tmp_path)
+    # The subprocesses cached Wagtail's site root paths (ids of this test's site) in a shared
+    # Redis for an hour; the flush after this test sends no signal that would clear them.
+    Site.clear_site_root_paths_cache()
 
 
 def start(command, database_url, log_path, **extra_env):
