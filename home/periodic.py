@@ -50,7 +50,7 @@ def registered_jobs():
     return dict(_registry)
 
 
-def run_job(job):
+def run_job(job, interval=None):
     """Run one job once: its summary, or None when it did nothing or failed (failure is logged)."""
     # A worker lives for months: drop a connection the database closed since the last run.
     close_old_connections()
@@ -58,7 +58,8 @@ def run_job(job):
     try:
         summary = job.function()
     except Exception:
-        logger.exception("periodic job %s failed; next try in %g s", job.name, job.interval)
+        retry = interval or job.interval
+        logger.exception("periodic job %s failed; next try in %g s", job.name, retry)
         return None
     finally:
         close_old_connections()
@@ -81,8 +82,8 @@ def run_forever(jobs, stop, intervals=None):
             if stop.is_set():
                 break
             if due[job.name] <= now:
-                run_job(job)
                 interval = intervals.get(job.name, job.interval)
+                run_job(job, interval)
                 due[job.name] = max(now + interval, time.monotonic())
         stop.wait(max(0.0, min(due.values()) - time.monotonic()) if due else None)
 
