@@ -24,8 +24,8 @@ run: $(STAMP) .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap_site
 	$(BIN)/python manage.py load_demo --if-empty
-	@echo "serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
-	$(BIN)/uvicorn kepuqingcheng.asgi:application --host 127.0.0.1 --port $(PORT) --no-access-log
+	@echo "serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/), with the background worker"
+	$(BIN)/python -m kepuqingcheng.launch --host 127.0.0.1 --port $(PORT) --no-access-log
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

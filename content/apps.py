@@ -8,6 +8,14 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import generation
+        from home import periodic
+
+        from . import generation, scheduling
 
         generation.connect()
+        periodic.register(
+            "publish_scheduled",
+            scheduling.publish_scheduled,
+            interval_setting="PUBLISH_SCHEDULED_SECONDS",
+            default=30,
+        )

@@ -27,8 +27,10 @@ The token changes on publish, unpublish, move, delete and direct saves of pages 
 fixes), and on saves/deletes of what pages show or are filtered by: audiences, regions, topic
 tags, images, videos, documents, sites, view restrictions and the home page's featured picks.
 
-Scheduled expiry (``expire_at``) passes without a signal, so cached fragments also carry a
-timeout (``FRAGMENT_TIMEOUT``): an expired page disappears from listings within that time.
+Scheduled expiry (``expire_at``) passes without a signal until the worker unpublishes the page
+(``content.scheduling``, every ``PUBLISH_SCHEDULED_SECONDS``), so cached fragments also carry a
+timeout (``FRAGMENT_TIMEOUT``): an expired page disappears from listings within that time even
+where the worker's change does not reach this process's cache.
 """
 
 import logging

@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -113,6 +115,10 @@ class ContentPage(Page):
     def get_view_restrictions(self):
         # No query per request while the site has no view restrictions (content/restrictions.py).
         return cached_view_restrictions(self)
+
+    def route(self, request, path_components):
+        refuse_if_expired(self)
+        return super().route(request, path_components)
 
     @property
     def review_record(self):
@@ -254,6 +260,11 @@ class EmergencyGuidePage(RoutablePageMixin, ContentPage):
     def action_lines(self):
         return split_action_lines(self.actions)
 
+    def route(self, request, path_components):
+        # RoutablePageMixin answers its sub-URLs (the card) before ContentPage.route is reached.
+        refuse_if_expired(self)
+        return super().route(request, path_components)
+
     @path("card/", name="card")
     def card(self, request):
         """A one-page printable card for notice boards: the action lines, large."""
@@ -264,6 +275,14 @@ class EmergencyGuidePage(RoutablePageMixin, ContentPage):
         problem = action_lines_problem(self.action_lines)
         if problem:
             raise ValidationError({"actions": problem})
+
+
+def refuse_if_expired(page):
+    """404 for a page whose expiry time has passed, before the worker unpublishes it (Wagtail's
+    routing checks only ``live``). A cached route holds the page with its ``expire_at``, so this
+    costs no query."""
+    if page.expire_at is not None and page.expire_at <= timezone.now():
+        raise Http404
 
 
 def split_action_lines(text):

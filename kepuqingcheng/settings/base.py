@@ -255,6 +255,8 @@ POPULAR_SEARCH_MIN_COUNT = env.integer("POPULAR_SEARCH_MIN_COUNT", 5)
 
 # Background tasks (WebSub notifications): run in-process by default; see README.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# How often `manage.py run_worker` publishes scheduled pages and unpublishes expired ones.
+PUBLISH_SCHEDULED_SECONDS = env.integer("PUBLISH_SCHEDULED_SECONDS", 30)
 # Feeds advertise this WebSub hub and notify it when content is published or withdrawn.
 WEBSUB_HUB_URL = env.text("WEBSUB_HUB_URL", "")
 
