@@ -93,13 +93,8 @@ def describe(page, request, base):
         "updated": local(page.last_published_at or page.first_published_at),
         "source": page.source,
         "external_id": page.external_id,
-        "review": {
-            "reviewer": page.reviewed_by,
-            "organisation": page.review_organisation,
-            "date": page.reviewed_at,
-        }
-        if page.reviewed_by
-        else None,
+        # Stated as every public surface states it, an emergency publish included.
+        "review": page.review_record,
         "video": None,
         "emergency": None,
         "comic": None,
