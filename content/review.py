@@ -159,25 +159,27 @@ def emergency_publish(page, user, reason):
 
 
 def review_record(page):
-    """The review as every public surface states it (page, cards, feeds, API, screens)."""
+    """The review record a page shows: the expert (or imported source), unit and date, or, for
+    an emergency publish, ``emergency`` and nobody; None without either (never public)."""
     if page.emergency_published_by:
-        return {
-            "reviewer": "",
-            "organisation": "",
-            "date": None,
-            "emergency": True,
-            "label": _("未经科学性审核（紧急发布：%(name)s）")
-            % {"name": page.emergency_published_by},
-        }
+        return {"reviewer": "", "organisation": "", "date": None, "emergency": True}
     if page.reviewed_by:
-        label = _("科学性审核：%(name)s") % {"name": page.reviewed_by}
-        if page.review_organisation:
-            label += _("（%(organisation)s）") % {"organisation": page.review_organisation}
         return {
             "reviewer": page.reviewed_by,
             "organisation": page.review_organisation,
             "date": page.reviewed_at,
-            "emergency": False,
-            "label": label,
         }
     return None
+
+
+def review_label(page):
+    """The review in one line, as every public surface states it (page, cards, feeds, API,
+    screens)."""
+    if page.emergency_published_by:
+        return _("未经科学性审核（紧急发布：%(name)s）") % {"name": page.emergency_published_by}
+    if page.reviewed_by:
+        label = _("科学性审核：%(name)s") % {"name": page.reviewed_by}
+        if page.review_organisation:
+            label += _("（%(organisation)s）") % {"organisation": page.review_organisation}
+        return label
+    return ""

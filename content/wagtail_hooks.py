@@ -150,6 +150,16 @@ def explain_publish_refusal_on_create(request, page):
     _explain_publish_refusal(request, page)
 
 
+@hooks.register("register_permissions")
+def register_emergency_publish_permission():
+    # Grantable to a group under 设置 → 用户组 (superusers hold it already).
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        content_type__app_label="content", codename="emergency_publish"
+    )
+
+
 @hooks.register("register_log_actions")
 def register_review_log_actions(actions):
     actions.register_action(

@@ -94,7 +94,7 @@ def describe(page, request, base):
         "source": page.source,
         "external_id": page.external_id,
         # Stated as every public surface states it, an emergency publish included.
-        "review": page.review_record,
+        "review": review_out(page),
         "video": None,
         "emergency": None,
         "comic": None,
@@ -134,3 +134,10 @@ def describe(page, request, base):
 
 def describe_all(ids, request, base):
     return [describe(page, request, base) for page in load_pages(ids)]
+
+
+def review_out(page):
+    record = page.review_record
+    if record is None:
+        return None
+    return {**record, "emergency": bool(record.get("emergency")), "label": page.review_label}

@@ -137,10 +137,9 @@ def describe(page, width, height, card_seconds, panel_seconds):
         "hazard": None,
         "url": _page_url(page),
     }
-    record = page.review_record
     # Stated as every public surface states it; the player shows it when it says "unreviewed".
-    entry["review"] = record["label"] if record else ""
-    entry["unreviewed"] = bool(record and record["emergency"])
+    entry["review"] = page.review_label
+    entry["unreviewed"] = bool(page.emergency_published_by)
     if isinstance(page, EmergencyGuidePage):
         entry["actions"] = page.action_lines
         entry["hazard"] = page.hazard

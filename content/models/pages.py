@@ -146,11 +146,15 @@ class ContentPage(Page):
 
     @property
     def review_record(self):
-        """How every public surface states the review: the reviewer, or who published the page
-        without review in an emergency; None without either (such a page is not public)."""
         from content.review import review_record
 
         return review_record(self)
+
+    @property
+    def review_label(self):
+        from content.review import review_label
+
+        return review_label(self)
 
 
 class ArticlePage(ContentPage):
