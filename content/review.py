@@ -132,22 +132,24 @@ class SectionPermissionTester(PagePermissionTester):
         return False
 
 
+def publish_as(user, revision, route, reason=""):
+    """``publish_cleared`` with ``user`` answerable for it, under their real name and unit."""
+    name = full_name(user)
+    if not name:
+        raise PublishRefused(_("发布记录须显示真实姓名：请先在“账户设置”中填写姓名。"))
+    organisation = getattr(user, "organisation", "") or ""
+    publish_cleared(
+        revision, route=route, name=name, organisation=organisation, user=user, reason=reason
+    )
+    return name
+
+
 def emergency_publish(page, user, reason):
     """Publish the latest revision of ``page`` without review, recording who did it and why."""
     if not page.permissions_for_user(user).can_emergency_publish():
         raise PublishRefused(_("您没有紧急发布的权限。"))
-    name = full_name(user)
-    if not name:
-        raise PublishRefused(_("紧急发布须记录发布人的真实姓名：请先在“账户设置”中填写姓名。"))
     revision = page.get_latest_revision()
-    publish_cleared(
-        revision,
-        route=ReviewClearance.EMERGENCY,
-        name=name,
-        organisation=getattr(user, "organisation", "") or "",
-        user=user,
-        reason=reason,
-    )
+    name = publish_as(user, revision, ReviewClearance.EMERGENCY, reason)
     log(
         instance=page,
         action=EMERGENCY_LOG_ACTION,

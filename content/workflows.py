@@ -12,19 +12,10 @@ def publish_reviewed(workflow_state, user=None):
     # Imported here: Wagtail imports this module while its admin panels are being loaded.
     from .models import ContentPage
     from .models.review import ReviewClearance
-    from .review import PublishRefused, full_name, publish_cleared
+    from .review import publish_as
 
     revision = workflow_state.content_object.get_latest_revision()
     if not isinstance(revision.content_object, ContentPage):
         publish_workflow_state(workflow_state, user=user)
         return
-    name = full_name(user)
-    if not name:
-        raise PublishRefused("a science review needs the reviewer's real name")
-    publish_cleared(
-        revision,
-        route=ReviewClearance.WORKFLOW,
-        name=name,
-        organisation=getattr(user, "organisation", "") or "",
-        user=user,
-    )
+    publish_as(user, revision, ReviewClearance.WORKFLOW)
