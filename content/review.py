@@ -12,6 +12,7 @@
   saves a draft) and keep unpublishing, unscheduling and view restrictions as they were.
 """
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.actions.publish_page_revision import PublishPagePermissionError
@@ -42,6 +43,7 @@ def require_clearance(page):
         )
 
 
+@transaction.atomic  # a clearance never outlives a publish that failed
 def publish_cleared(
     revision, *, route, name, organisation="", user=None, reason="", reviewed_on=None
 ):
