@@ -260,6 +260,12 @@ def test_the_emergency_bypass_is_logged_and_every_surface_says_so(people):
     expert = people["expert"]
     expert.user_permissions.add(Permission.objects.get(codename="emergency_publish"))
     url = reverse("content_emergency_publish", args=[page.pk])
+    edit_page = client_for(expert).get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert url in edit_page.content.decode()  # offered in the page's header menu
+    assert client_for(expert).get(url).status_code == 200
+    assert client_for(expert).post(url, {"reason": ""}).status_code == 200  # a reason is required
+    page.refresh_from_db()
+    assert not page.live
 
     response = client_for(expert).post(url, {"reason": "暴雨红色预警，须立即发布"})
 
