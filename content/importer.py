@@ -49,6 +49,8 @@ from .models import (
     Region,
 )
 from .models.pages import action_lines_problem
+from .models.review import ReviewClearance
+from .review import publish_cleared
 from .structure import ensure_sections
 
 # Part of every fingerprint: bump it when the importer starts writing pages differently, so the
@@ -496,7 +498,16 @@ class Importer:
         if self.draft:
             self._submit_for_review(page)
         else:
-            revision.publish(user=self.user)
+            # The trusted import path: the knowledge base reviewed the line, and the clearance
+            # records that source as the reviewer (content.review).
+            publish_cleared(
+                revision,
+                route=ReviewClearance.IMPORT,
+                name=page.reviewed_by,
+                organisation=page.review_organisation,
+                user=self.user,
+                reviewed_on=page.reviewed_at,
+            )
         ImportedItem.objects.update_or_create(
             page_id=page.pk, defaults={"content_hash": plan.fingerprint}
         )

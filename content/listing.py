@@ -46,7 +46,15 @@ KIND_LABELS = {model.content_kind: model.content_kind_label for model in CONTENT
 # What a card reads from each page. Loading only these (not the StreamField body, which would be
 # parsed for every card) keeps a listing cheap; a field used by a card template but missing here
 # would cost one query per card, which the constant-query tests catch.
-CARD_FIELDS = ("title", "url_path", "first_published_at", "summary", "cover_image")
+# emergency_published_by: a card says so when its content was published without review.
+CARD_FIELDS = (
+    "title",
+    "url_path",
+    "first_published_at",
+    "summary",
+    "cover_image",
+    "emergency_published_by",
+)
 CARD_EXTRA_FIELDS = {EmergencyGuidePage: ("hazard", "phase")}
 
 

@@ -1,5 +1,12 @@
 """Reading content across the four page types: published, live, filtered.
 
+What the public may see is decided here and nowhere else: ``published_content`` (and
+``live_content`` on it) for querysets, ``is_public`` for one page in memory. Both ask the same
+question: live, carrying a review record (a science review, a trusted import, or an emergency
+publish that names who published it), not expired, and, for lists, not behind a view
+restriction (a restricted page itself answers with Wagtail's login or password form).
+Listings, page serving, search, feeds, the content API, screens and the catalogue all use them.
+
 Counts per facet over a set of pages are answered from memory by ``content.catalogue``.
 
 Audiences and regions are many-to-many fields on each concrete page type (the base page is
@@ -17,9 +24,31 @@ from .models import CONTENT_PAGE_MODELS
 CONTENT_KINDS = {model.content_kind: model for model in CONTENT_PAGE_MODELS}
 
 
+def with_review_record():
+    """Condition on Page rows: the content carries a review record. The record is stored on each
+    concrete type (the base page is abstract), so this is a union of per-type subqueries."""
+    condition = Q(pk__in=[])
+    for model in CONTENT_PAGE_MODELS:
+        records = model.objects.exclude(reviewed_by="", emergency_published_by="")
+        condition |= Q(pk__in=records.values("pk"))
+    return condition
+
+
+def has_review_record(page):
+    return bool(page.reviewed_by or page.emergency_published_by)
+
+
+def is_public(page, now=None):
+    """``live_content``'s question for one content page already in memory (no query)."""
+    now = now or timezone.now()
+    return (
+        page.live and has_review_record(page) and (page.expire_at is None or page.expire_at > now)
+    )
+
+
 def published_content():
     """Published, public content pages of every type (as Page rows), expired or not."""
-    queryset = Page.objects.live().type(*CONTENT_PAGE_MODELS)
+    queryset = Page.objects.live().type(*CONTENT_PAGE_MODELS).filter(with_review_record())
     # Wagtail's public(), without its query for the restrictions on every call
     for path in _restricted_paths():
         queryset = queryset.exclude(path__startswith=path)

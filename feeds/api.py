@@ -46,6 +46,9 @@ class ReviewOut(Schema):
     reviewer: str
     organisation: str
     date: datetime.date | None
+    # True when published without review in an emergency; label says so, naming who did it.
+    emergency: bool
+    label: str
 
 
 class VideoOut(Schema):

@@ -113,6 +113,10 @@ def _summary_html(item):
     """The summary, plus the hazard and action lines for emergency explainers: what a reader
     shows in a list must already tell people what to do."""
     summary = escape(item["summary"])
+    review = item.get("review")
+    if review and review["emergency"]:
+        # Published without review: readers are told so first, as on the page itself.
+        summary = f"{escape(review['label'])}<br>{summary}"
     emergency = item.get("emergency")
     if not emergency:
         return summary
@@ -194,6 +198,7 @@ def _json_item(item):
         "hazard": emergency["hazard"] if emergency else None,
         "phase": emergency["phase"] if emergency else None,
         "actions": emergency["actions"] if emergency else [],
+        "review": item["review"]["label"] if item.get("review") else None,
     }
     return {key: value for key, value in entry.items() if value is not None}
 

@@ -93,13 +93,8 @@ def describe(page, request, base):
         "updated": local(page.last_published_at or page.first_published_at),
         "source": page.source,
         "external_id": page.external_id,
-        "review": {
-            "reviewer": page.reviewed_by,
-            "organisation": page.review_organisation,
-            "date": page.reviewed_at,
-        }
-        if page.reviewed_by
-        else None,
+        # Stated as every public surface states it, an emergency publish included.
+        "review": review_out(page),
         "video": None,
         "emergency": None,
         "comic": None,
@@ -139,3 +134,10 @@ def describe(page, request, base):
 
 def describe_all(ids, request, base):
     return [describe(page, request, base) for page in load_pages(ids)]
+
+
+def review_out(page):
+    record = page.review_record
+    if record is None:
+        return None
+    return {**record, "emergency": bool(record.get("emergency")), "label": page.review_label}

@@ -14,14 +14,14 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 from wagtail.models import PageLogEntry
 
 from content.generation import current_generation
-from content.models import CONTENT_PAGE_MODELS, Audience, Region
+from content.models import Audience, Region
 from content.queries import filter_content, live_content
 from content.singleflight import get_or_render
 
@@ -66,17 +66,9 @@ def check_vocabulary(query):
             )
 
 
-def reviewed_only(queryset):
-    """Drop pages without a science-review record (published around the review workflow)."""
-    unreviewed = Q(pk__in=[])
-    for model in CONTENT_PAGE_MODELS:
-        unreviewed |= Q(pk__in=model.objects.filter(reviewed_by="").values("pk"))
-    return queryset.exclude(unreviewed)
-
-
 def matching_pages(query):
     return filter_content(
-        reviewed_only(live_content()),
+        live_content(),
         kinds=query.types,
         audiences=query.audiences,
         topics=query.topics,
@@ -92,7 +84,7 @@ def _compute(query, scope, page_id):
     # url_path: a move changes every listed link without a new publish time.
     fields = ("pk", "last_published_at", "first_published_at", "url_path")
     if page_id is not None:
-        rows = list(reviewed_only(live_content()).filter(pk=page_id).values_list(*fields))
+        rows = list(live_content().filter(pk=page_id).values_list(*fields))
         count, has_next = len(rows), False
     else:
         check_vocabulary(query)

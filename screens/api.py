@@ -136,6 +136,8 @@ class ItemOut(Schema):
     actions: list[str]
     hazard: str | None
     url: str
+    review: str = ""
+    unreviewed: bool = False
     media: list[MediaOut]
     panels: list[ScreenPanelOut] | None = None
 

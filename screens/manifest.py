@@ -137,6 +137,9 @@ def describe(page, width, height, card_seconds, panel_seconds):
         "hazard": None,
         "url": _page_url(page),
     }
+    # Stated as every public surface states it; the player shows it when it says "unreviewed".
+    entry["review"] = page.review_label
+    entry["unreviewed"] = bool(page.emergency_published_by)
     if isinstance(page, EmergencyGuidePage):
         entry["actions"] = page.action_lines
         entry["hazard"] = page.hazard

@@ -32,16 +32,9 @@ class Layer:
     entries: list = field(default_factory=list)  # [(page_id, weight, expire_at)]
 
 
-def reviewed_condition():
-    """Pages with a science-review record: the reviewer is stored on each concrete type."""
-    condition = Q(pk__in=[])
-    for model in CONTENT_PAGE_MODELS:
-        condition |= Q(pk__in=model.objects.exclude(reviewed_by="").values("pk"))
-    return condition
-
-
 def playable_pages():
-    return live_content().filter(reviewed_condition())
+    # The site's one "public" predicate (content.queries): what the site shows, screens play.
+    return live_content()
 
 
 def playlist_entries(playlist, now=None):

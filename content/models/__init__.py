@@ -10,6 +10,7 @@ from .pages import (
     EmergencyIndexPage,
     VideoPage,
 )
+from .review import ReviewClearance, ReviewTask
 from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
 
 CONTENT_PAGE_MODELS = (ArticlePage, VideoPage, ComicPage, EmergencyGuidePage)
@@ -31,5 +32,7 @@ __all__ = [
     "ImportedItem",
     "Phase",
     "Region",
+    "ReviewClearance",
+    "ReviewTask",
     "VideoPage",
 ]

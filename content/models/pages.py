@@ -60,6 +60,10 @@ class ContentPage(Page):
     reviewed_by = models.CharField(_("审核专家"), max_length=60, blank=True)
     review_organisation = models.CharField(_("审核单位"), max_length=120, blank=True)
     reviewed_at = models.DateField(_("审核日期"), null=True, blank=True)
+    # Set only by the emergency bypass (content.review.emergency_publish), cleared by a review.
+    emergency_published_by = models.CharField(
+        _("紧急发布人（未经审核）"), max_length=60, blank=True
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -83,6 +87,7 @@ class ContentPage(Page):
                         FieldPanel("reviewed_by", read_only=True),
                         FieldPanel("review_organisation", read_only=True),
                         FieldPanel("reviewed_at", read_only=True),
+                        FieldPanel("emergency_published_by", read_only=True),
                     ]
                 ),
             ],
@@ -103,6 +108,13 @@ class ContentPage(Page):
 
     parent_page_types = ["content.ContentIndexPage"]
     subpage_types = []
+    # A copy is new content: it carries no review record until it is reviewed itself.
+    exclude_fields_in_copy = [
+        "reviewed_by",
+        "review_organisation",
+        "reviewed_at",
+        "emergency_published_by",
+    ]
 
     class Meta:
         abstract = True
@@ -119,17 +131,35 @@ class ContentPage(Page):
     def route(self, request, path_components):
         refuse_if_expired(self)
         return super().route(request, path_components)
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        publishes = update_fields is None or {"live", "live_revision"} & set(update_fields)
+        if self.pk is not None and self.live and self.live_revision_id and publishes:
+            from content.review import require_clearance
+
+            require_clearance(self)
+        return super().save(*args, **kwargs)
+
+    def copy(self, *args, **kwargs):
+        # A copy is new content: it goes through the review before it is published.
+        return super().copy(*args, **{**kwargs, "keep_live": False})
+
+    def permissions_for_user(self, user):
+        from content.review import ContentPermissionTester
+
+        return ContentPermissionTester(user, self)
 
     @property
     def review_record(self):
-        """The reviewer line shown on the page, or None before any review."""
-        if not self.reviewed_by:
-            return None
-        return {
-            "reviewer": self.reviewed_by,
-            "organisation": self.review_organisation,
-            "date": self.reviewed_at,
-        }
+        from content.review import review_record
+
+        return review_record(self)
+
+    @property
+    def review_label(self):
+        from content.review import review_label
+
+        return review_label(self)
 
 
 class ArticlePage(ContentPage):
@@ -331,6 +361,11 @@ class ContentIndexPage(Page):
         context.update(listing_context(request))
         return context
 
+    def permissions_for_user(self, user):
+        from content.review import SectionPermissionTester
+
+        return SectionPermissionTester(user, self)
+
     def get_view_restrictions(self):
         # No query per request while the site has no view restrictions (content/restrictions.py).
         return cached_view_restrictions(self)
@@ -360,6 +395,11 @@ class EmergencyIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["hazard_groups"] = emergency_groups(request)
         return context
+
+    def permissions_for_user(self, user):
+        from content.review import SectionPermissionTester
+
+        return SectionPermissionTester(user, self)
 
     def get_view_restrictions(self):
         # No query per request while the site has no view restrictions (content/restrictions.py).

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # The Wagtail Site from the cache, not the database (see home/middleware.py).
     "home.middleware.CachedSiteMiddleware",
+    # A refused science-review approval answers with its reason (see content/middleware.py).
+    "content.middleware.ReviewRefusalMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -424,6 +424,9 @@
         const card = el("article", "card" + (item.content_type === "emergency" ? " card--emergency" : ""));
         card.appendChild(el("p", "card__kind", TEXT["kind" + item.content_type.charAt(0).toUpperCase() + item.content_type.slice(1)] || ""));
         card.appendChild(el("h2", "card__title", item.title));
+        if (item.unreviewed && item.review) {
+            card.appendChild(el("p", "card__review", item.review));
+        }
         if (item.summary) {
             card.appendChild(el("p", "card__summary", item.summary));
         }

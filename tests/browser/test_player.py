@@ -22,6 +22,7 @@ from tests.content.factories import (
     EmergencyGuidePageFactory,
     MediaFactory,
     VideoPageFactory,
+    publish,
 )
 
 DEMO_VIDEO = Path(__file__).resolve().parents[2] / "content/demo/media/video"
@@ -231,7 +232,7 @@ def test_a_content_change_reaches_an_open_player_through_the_push_channel(progra
 
     article.title = "冬季用电安全（更新）"
     started = time.monotonic()
-    article.save_revision().publish()
+    publish(article)
     page.wait_for_function("v => document.body.dataset.version !== v", arg=version, timeout=2000)
     elapsed = time.monotonic() - started
 

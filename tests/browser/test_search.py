@@ -7,7 +7,7 @@ from tests.content import factories
 @pytest.fixture
 def searchable(site_tree):
     page = factories.ArticlePageFactory(title="草原防火须知", summary="春季草原防火期", body=[])
-    page.save_revision().publish()
+    factories.publish(page)
     return page
 
 

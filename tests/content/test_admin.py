@@ -58,6 +58,10 @@ class PageTypeAdminTests(WagtailPageTestCase):
         self.login()
         self.section = content_section()
 
+    def assertCanCreate(self, parent, child_model, data, **kwargs):
+        # Whoever clicks 发布, new content is saved as a draft: only the science review publishes.
+        return super().assertCanCreate(parent, child_model, data, publish=False, **kwargs)
+
     def test_editor_form_creates_an_article(self):
         self.assertCanCreate(
             self.section,

@@ -12,7 +12,12 @@ from wagtail.models import PageViewRestriction
 from content.generation import current_generation
 from content.listing import PAGE_SIZE
 from content.models import ContentIndexPage
-from tests.content.factories import ArticlePageFactory, EmergencyGuidePageFactory, ImageFactory
+from tests.content.factories import (
+    ArticlePageFactory,
+    EmergencyGuidePageFactory,
+    ImageFactory,
+    publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +56,7 @@ def test_edit_unpublish_and_delete_show_at_once(client, article):
     url = article.url
     assert "旧标题" in html(client, url)
     article.title = "新标题"
-    article.save_revision().publish()
+    publish(article)
     assert "新标题" in html(client, url)
     assert "新标题" in html(client, "/kepu/")
     article.unpublish()

@@ -3,7 +3,7 @@
 import pytest
 
 import feeds.views
-from tests.content.factories import ArticlePageFactory
+from tests.content.factories import ArticlePageFactory, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_publish_changes_the_validator_of_feeds_it_affects(client, article):
     elderly = client.get("/feeds/rss/?audience=elderly")["ETag"]
     youth = client.get("/feeds/rss/?audience=youth")["ETag"]
     # A new page for another audience: the elderly feed keeps its validator.
-    ArticlePageFactory(title="青少年编程", audiences=["youth"]).save_revision().publish()
+    publish(ArticlePageFactory(title="青少年编程", audiences=["youth"]))
     assert client.get("/feeds/rss/?audience=elderly", HTTP_IF_NONE_MATCH=elderly).status_code == 304
     changed = client.get("/feeds/rss/?audience=youth", HTTP_IF_NONE_MATCH=youth)
     assert changed.status_code == 200
@@ -71,7 +71,7 @@ def test_publish_changes_the_validator_of_feeds_it_affects(client, article):
 def test_edit_and_republish_changes_the_validator(client, article):
     etag = client.get("/feeds/json/")["ETag"]
     article.title = "科学养生（修订）"
-    article.save_revision().publish()
+    publish(article)
     response = client.get("/feeds/json/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert "科学养生（修订）" in response.content.decode()

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import feedparser
 import pytest
 
-from tests.content.factories import ArticlePageFactory
+from tests.content.factories import ArticlePageFactory, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_publishing_notifies_the_hub_of_the_feeds_that_changed(
 ):
     page = ArticlePageFactory(live=False, audiences=["elderly"], topics=["防范电信诈骗"])
     with django_capture_on_commit_callbacks(execute=True):
-        page.save_revision().publish()
+        publish(page)
     [request] = hub.requests
     assert request["content_type"] == "application/x-www-form-urlencoded"
     assert request["form"]["hub.mode"] == ["publish"]
@@ -102,7 +102,7 @@ def test_a_failed_notification_is_retried(site_tree, hub, django_capture_on_comm
     hub.answers = [500, 503]
     page = ArticlePageFactory(live=False)
     with django_capture_on_commit_callbacks(execute=True):
-        page.save_revision().publish()
+        publish(page)
     assert len(hub.requests) == 3
     assert all(request["form"]["hub.mode"] == ["publish"] for request in hub.requests)
 
@@ -120,7 +120,7 @@ def test_a_hub_that_stays_down_does_not_break_publishing(
     hub.answers = [500, 500, 500]
     page = ArticlePageFactory(live=False, title="照常发布")
     with django_capture_on_commit_callbacks(execute=True):
-        page.save_revision().publish()
+        publish(page)
     page.refresh_from_db()
     assert page.live
     assert len(hub.requests) == 3

@@ -75,7 +75,7 @@ def test_topic_audience_and_region_names_are_searchable(db):
     ).exists() else None
     page = article("标题", audiences=["farmers"], regions=["150125"], topics=["农业技术"])
     # as the editor does: taxonomy is committed with the page, then the revision is published
-    page.save_revision().publish()
+    factories.publish(page)
     article("别的")
     assert search("农牧") == [page.title]
     assert search("武川") == [page.title]
@@ -117,7 +117,7 @@ def test_publishing_a_new_revision_updates_the_index():
     page = article("旧标题")
     page = ArticlePage.objects.get(pk=page.pk)
     page.title = "寒潮来临前的准备"
-    page.save_revision().publish()
+    factories.publish(page)
     assert search("寒潮") == ["寒潮来临前的准备"]
     assert search("旧标") == []
 

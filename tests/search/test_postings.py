@@ -127,7 +127,7 @@ def test_the_word_index_follows_publishing_editing_and_deleting():
 
     page = ArticlePage.objects.get(pk=page.pk)
     page.title = "冬季取暖须知"
-    page.save_revision().publish()
+    factories.publish(page)
     words = words_of(page)
     assert "寒潮" not in words and words["取暖"].in_title
 

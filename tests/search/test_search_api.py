@@ -31,7 +31,7 @@ def corpus(site_tree):
         audiences=["youth"],
     )
     for page in (article, video):
-        page.save_revision().publish()
+        factories.publish(page)
     return {"article": article, "video": video}
 
 

@@ -22,7 +22,7 @@ def pages(site_tree):
     ]
     video = factories.VideoPageFactory(title="马铃薯种植", summary="种薯切块", transcript="防火")
     for page in [*found, video]:
-        page.save_revision().publish()
+        factories.publish(page)
     return found, video
 
 
@@ -56,7 +56,7 @@ def test_editors_picks_come_first(client, pages):
 def test_zero_results_offer_popular_searches_and_topics(client, pages):
     for _ in range(5):  # POPULAR_SEARCH_MIN_COUNT
         querylog.record_search("草原防火", 9)
-    factories.ArticlePageFactory(title="带主题", topics=["应急避险"]).save_revision().publish()
+    factories.publish(factories.ArticlePageFactory(title="带主题", topics=["应急避险"]))
     html = client.get("/search/", {"q": "火星移民"}).content.decode()
     assert "没有找到相关内容" in html
     assert "?q=%E8%8D%89%E5%8E%9F%E9%98%B2%E7%81%AB" in html  # 草原防火
