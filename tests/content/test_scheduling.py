@@ -27,7 +27,7 @@ from wagtail.models import PageLogEntry, Revision, Site
 from content.generation import current_generation
 from content.scheduling import publish_scheduled
 from home import periodic
-from tests.content.factories import ArticlePageFactory, EmergencyGuidePageFactory
+from tests.content.factories import ArticlePageFactory, EmergencyGuidePageFactory, publish
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS = "第一条\n第二条\n第三条"
@@ -41,7 +41,7 @@ def schedule(title, go_live_at):
     """A draft approved for publication at ``go_live_at``, as the review workflow leaves it."""
     page = ArticlePageFactory(title=title, live=False)
     page.go_live_at = go_live_at
-    page.save_revision().publish()
+    publish(page)
     page.refresh_from_db()
     assert not page.live
     assert Revision.objects.filter(object_id=str(page.pk), approved_go_live_at=go_live_at).exists()
@@ -55,7 +55,7 @@ def sleep_until(moment):
 def expiring(title, expire_at):
     page = ArticlePageFactory(title=title)
     page.expire_at = expire_at
-    page.save_revision().publish()
+    publish(page)
     page.refresh_from_db()
     assert page.live
     return page
@@ -67,7 +67,7 @@ def expiring(title, expire_at):
 def test_an_expired_page_answers_404_on_its_own_urls_before_the_worker_runs(client, site_tree):
     guide = EmergencyGuidePageFactory(title="即将下线的应急科普", actions=ACTIONS)
     guide.expire_at = seconds_from_now(4)
-    guide.save_revision().publish()
+    publish(guide)
     article = expiring("即将下线的文章", guide.expire_at)
     urls = (article.url, guide.url, guide.url + "card/")
     for url in urls:
