@@ -13,6 +13,8 @@ import contextlib
 import datetime
 import hashlib
 import json
+import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,6 +52,9 @@ from .models import (
 )
 from .models.pages import action_lines_problem
 from .structure import ensure_sections
+from .text import CONTROL_CHARACTERS, control_characters_problem
+
+log = logging.getLogger(__name__)
 
 # Part of every fingerprint: bump it when the importer starts writing pages differently, so the
 # next import rewrites lines that were imported the old way.
@@ -78,6 +83,14 @@ TYPE_KEYS = {
 VIDEO_EXTENSIONS = {"mp4", "m4v", "webm", "ogv", "mov"}
 CAPTION_EXTENSIONS = {"vtt"}
 SLUG_MAX_LENGTH = 80
+
+# Hostile or broken input must fail its own line, not the run (or the process): a line is at
+# most this long, nested at most this deep, and its integers have at most this many digits
+# (Python refuses to parse more than 4,300 and a database column holds far fewer).
+MAX_LINE_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 20
+MAX_INT_DIGITS = 15
+MAX_DURATION = 24 * 60 * 60
 
 IMPORT_UID = "content_importer_note_saved"
 
@@ -184,7 +197,7 @@ class Importer:
         self._tags = {}  # topic name -> Tag, for tags that exist in the database
         self._known = self._load_identities()
         self._hashes = {}  # (resolved path, size, mtime) -> (sha256, sha1)
-        self._readable_images = {}  # sha256 -> bool
+        self._image_problems = {}  # sha256 -> reason or None
         self._stored = {}  # (kind, sha256) -> object id, for files committed in this run
         self._sections = None
         self._saved = {}  # (model, pk) -> instance saved while writing the current line
@@ -230,6 +243,19 @@ class Importer:
 
     def import_line(self, number, raw, base_dir):
         try:
+            return self._import_line(number, raw, base_dir)
+        except Exception as error:
+            # Whatever went wrong (a bug, a listener that raised, a file that vanished), it
+            # went wrong for this line: its transaction and files are gone, the run goes on.
+            log.exception("import_content: line %d failed", number)
+            reason = _("导入时出错（%(type)s: %(error)s）") % {
+                "type": type(error).__name__,
+                "error": str(error)[:300],
+            }
+            return LineResult(number, FAILED, [Problem("page", reason)])
+
+    def _import_line(self, number, raw, base_dir):
+        try:
             plan = self.validate(number, raw, Path(base_dir))
         except LineInvalid as invalid:
             return LineResult(number, FAILED, invalid.problems)
@@ -274,16 +300,7 @@ class Importer:
 
     def validate(self, number, raw, base_dir):
         """Return the Plan for one line, or raise LineInvalid with every problem found."""
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise LineInvalid([Problem("json", _("不是有效的 UTF-8 文本"))]) from None
-        except json.JSONDecodeError as error:
-            raise LineInvalid(
-                [Problem("json", _("不是有效的 JSON（%(error)s）") % {"error": error.msg})]
-            ) from None
-        if not isinstance(data, dict):
-            raise LineInvalid([Problem("json", _("每行必须是一个 JSON 对象"))])
+        data = parse_line(raw)
 
         problems = []
         check = _Checker(data, problems)
@@ -325,7 +342,7 @@ class Importer:
             plan_extra["captions"] = files.get(
                 "captions", data.get("captions"), ImportedFile.Kind.DOCUMENT
             )
-            check.count("duration")
+            check.count("duration", maximum=MAX_DURATION)
             check.text("transcript")
         elif kind == "comic":
             plan_extra["panels"] = self._panels(data.get("panels"), files, problems)
@@ -405,6 +422,10 @@ class Importer:
         if any("\n" in line or "\r" in line for line in lines):
             problems.append(Problem("actions", _("每条行动要点必须是一行")))
             return lines
+        for line in lines:
+            if problem := control_characters_problem(line):
+                problems.append(Problem("actions", problem))
+                return lines
         problem = action_lines_problem(lines)
         if problem:
             problems.append(Problem("actions", str(problem)))
@@ -431,15 +452,11 @@ class Importer:
             self._hashes[key] = (sha256.hexdigest(), sha1.hexdigest(), stat.st_size)
         return self._hashes[key]
 
-    def image_is_readable(self, path, sha256):
-        if sha256 not in self._readable_images:
-            try:
-                with PILImage.open(path) as image:
-                    readable = image.format is not None and image.width > 0
-            except (UnidentifiedImageError, OSError, ValueError):
-                readable = False
-            self._readable_images[sha256] = readable
-        return self._readable_images[sha256]
+    def image_problem(self, path, sha256):
+        """Why this image cannot be imported (unreadable, or over the admin's pixel limit)."""
+        if sha256 not in self._image_problems:
+            self._image_problems[sha256] = _image_problem(path)
+        return self._image_problems[sha256]
 
     # Writing ---------------------------------------------------------------------------------
 
@@ -653,7 +670,13 @@ class Importer:
                 )
             if self.user is not None and hasattr(instance, "uploaded_by_user"):
                 instance.uploaded_by_user = self.user
-            instance.save()
+            try:
+                instance.save()
+            except BaseException:
+                # The file is written before the row; a refused row must not leave it behind.
+                if instance.file._committed and instance.file.name:
+                    default_storage.delete(instance.file.name)
+                raise
         return instance
 
 
@@ -687,6 +710,8 @@ class _Checker:
         value = value.strip()
         if max_length is not None and len(value) > max_length:
             self._problem(key, _("不能超过 %(max)d 个字") % {"max": max_length})
+        if problem := control_characters_problem(value):
+            self._problem(key, problem)
         return value
 
     def string_list(self, key):
@@ -696,7 +721,12 @@ class _Checker:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self._problem(key, _("应为文本列表"))
             return []
-        return list(dict.fromkeys(item.strip() for item in value if item.strip()))
+        items = list(dict.fromkeys(item.strip() for item in value if item.strip()))
+        for item in items:
+            if problem := control_characters_problem(item):
+                self._problem(key, problem)
+                break
+        return items
 
     def datetime(self, key):
         value = self.data.get(key)
@@ -711,12 +741,12 @@ class _Checker:
             moment = timezone.make_aware(moment)
         return moment
 
-    def count(self, key):
+    def count(self, key, *, maximum):
         value = self.data.get(key)
         if value is None:
             return 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self._problem(key, _("应为不小于 0 的整数（秒）"))
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+            self._problem(key, _("应为 0 到 %(max)d 之间的整数（秒）") % {"max": maximum})
             return 0
         return value
 
@@ -749,12 +779,25 @@ class _Files:
         if not isinstance(value, str):
             self.problems.append(Problem(key, _("应为文件路径文本")))
             return None
+        if CONTROL_CHARACTERS.search(value):
+            self.problems.append(Problem(key, _("路径含有控制字符：%r") % value))
+            return None
         relative = PurePosixPath(value)
-        path = (self.base_dir / relative).resolve()
-        if relative.is_absolute() or not path.is_relative_to(self.base_dir):
+        try:
+            path = (self.base_dir / relative).resolve()
+            inside = not relative.is_absolute() and path.is_relative_to(self.base_dir)
+            is_file = inside and path.is_file()
+        except (OSError, ValueError, RuntimeError) as error:  # too long, a symlink loop…
+            self.problems.append(
+                Problem(
+                    key, _("无法读取文件 %(path)s（%(error)s）") % {"path": value, "error": error}
+                )
+            )
+            return None
+        if not inside:
             self.problems.append(Problem(key, _("路径必须在导入文件所在的文件夹内：%s") % value))
             return None
-        if not path.is_file():
+        if not is_file:
             self.problems.append(Problem(key, _("文件不存在：%s") % value))
             return None
         extension = path.suffix.lower().lstrip(".")
@@ -772,10 +815,114 @@ class _Files:
                 )
             )
             return None
+        if kind == ImportedFile.Kind.IMAGE:
+            # The admin's upload limits, checked before reading the file in full.
+            size = path.stat().st_size
+            max_size = getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
+            if max_size is not None and size > max_size:
+                self.problems.append(
+                    Problem(
+                        key,
+                        _("文件过大（%(size)s，上限 %(max)s）：%(path)s")
+                        % {"size": _size_label(size), "max": _size_label(max_size), "path": value},
+                    )
+                )
+                return None
         sha256, sha1, size = self.importer.hash_file(path)
-        if kind == ImportedFile.Kind.IMAGE and not self.importer.image_is_readable(path, sha256):
-            self.problems.append(Problem(key, _("不是可识别的图片文件：%s") % value))
+        problem = kind == ImportedFile.Kind.IMAGE and self.importer.image_problem(path, sha256)
+        if problem:
+            self.problems.append(Problem(key, f"{problem}：{value}"))
             return None
         source_file = SourceFile(kind, path, sha256, sha1, size)
         self.seen.append(source_file)
         return source_file
+
+
+class _NumberTooLarge(ValueError):
+    pass
+
+
+def _parse_int(text):
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLarge(text)
+    return int(text)
+
+
+def _refuse_constant(name):
+    raise json.JSONDecodeError(_("%s 不是 JSON 数值") % name, name, 0)
+
+
+def _nesting_depth(value, limit):
+    """How deep ``value`` nests, counting no further than ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_line(raw):
+    """The JSON object on one line; LineInvalid for anything else, however hostile."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise LineInvalid(
+            [Problem("json", _("这一行超过 %(max)d MB") % {"max": MAX_LINE_BYTES >> 20})]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LineInvalid([Problem("json", _("不是有效的 UTF-8 文本"))]) from None
+    too_deep = False
+    try:
+        data = json.loads(text, parse_int=_parse_int, parse_constant=_refuse_constant)
+    except _NumberTooLarge:
+        reason = _("数字过大（不能超过 %(max)d 位）") % {"max": MAX_INT_DIGITS}
+        raise LineInvalid([Problem("json", reason)]) from None
+    except RecursionError:
+        too_deep = True  # deeper than the parser goes
+    except json.JSONDecodeError as error:
+        raise LineInvalid(
+            [Problem("json", _("不是有效的 JSON（%(error)s）") % {"error": error.msg})]
+        ) from None
+    except ValueError as error:
+        raise LineInvalid([Problem("json", _("不是有效的 JSON（%s）") % error)]) from None
+    if too_deep or _nesting_depth(data, MAX_NESTING) > MAX_NESTING:
+        raise LineInvalid(
+            [Problem("json", _("嵌套层数过多（不能超过 %(max)d 层）") % {"max": MAX_NESTING})]
+        )
+    if not isinstance(data, dict):
+        raise LineInvalid([Problem("json", _("每行必须是一个 JSON 对象"))])
+    return data
+
+
+def _size_label(size):
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KB"
+
+
+def _image_problem(path):
+    max_pixels = getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 128 * 1000000)
+    limit = _("上限 %(max)s 像素") % {"max": f"{max_pixels:,}"} if max_pixels else ""
+    try:
+        with warnings.catch_warnings():
+            # Only the header is read here; the admin's limit below is the one that counts.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(path) as image:
+                if image.format is None or image.width <= 0:
+                    return _("不是可识别的图片文件")
+                width, height = image.size
+                frames = getattr(image, "n_frames", 1) or 1
+    except PILImage.DecompressionBombError:
+        return _("图片像素过多（%(limit)s）") % {"limit": limit}
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return _("不是可识别的图片文件")
+    if max_pixels and width * height * frames > max_pixels:
+        return _("图片像素过多（%(width)d×%(height)d，%(limit)s）") % {
+            "width": width,
+            "height": height,
+            "limit": limit,
+        }
+    return None
