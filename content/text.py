@@ -25,3 +25,26 @@ def reject_control_characters(value):
     problem = control_characters_problem(value)
     if problem:
         raise ValidationError(problem, code="control_characters")
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def control_characters_problems(values):
+    """{name: why} for each of ``values`` (text, or JSON-like data such as a stream's) that
+    holds a control character."""
+    problems = {}
+    for name, value in values.items():
+        for text in _strings(value):
+            if problem := control_characters_problem(text):
+                problems[name] = problem
+                break
+    return problems

@@ -14,6 +14,7 @@ from wagtail.search import index
 
 from content.blocks import ArticleBodyBlock
 from content.restrictions import cached_view_restrictions
+from content.text import control_characters_problems
 
 from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
 
@@ -113,6 +114,20 @@ class ContentPage(Page):
     def get_view_restrictions(self):
         # No query per request while the site has no view restrictions (content/restrictions.py).
         return cached_view_restrictions(self)
+
+    def clean(self):
+        super().clean()
+        # Every editable text field and the body: one control character would break what
+        # readers get (feeds, screens), so the form refuses it, on the field that holds it.
+        values = {
+            field.name: field.value_from_object(self)
+            for field in self._meta.concrete_fields
+            if field.editable and isinstance(field, models.CharField | models.TextField)
+        }
+        values["body"] = self.body.get_prep_value()
+        problems = control_characters_problems(values)
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def review_record(self):
@@ -217,6 +232,12 @@ class ComicPanel(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("漫画分格")
+
+    def clean(self):
+        super().clean()
+        problems = control_characters_problems({"alt": self.alt, "text": self.text})
+        if problems:
+            raise ValidationError(problems)
 
 
 class EmergencyGuidePage(RoutablePageMixin, ContentPage):

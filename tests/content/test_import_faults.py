@@ -86,6 +86,39 @@ def test_hostile_values_fail_their_own_line(export, bad, message):
     assert_only_the_bad_line_failed(out, err, error, message)
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            article("x", title="铃声\u0007标题"),
+            "line 2: title: 含有不可见的控制字符 U+0007，请删除后再提交",
+        ),
+        (
+            article("x", body="<p>\u001b[31m</p>"),
+            "line 2: body: 含有不可见的控制字符 U+001B，请删除后再提交",
+        ),
+        (
+            article("x", topics=["\u0000"]),
+            "line 2: topics: 含有不可见的控制字符 U+0000，请删除后再提交",
+        ),
+        (
+            video("x", transcript="a\u000bb"),
+            "line 2: transcript: 含有不可见的控制字符 U+000B，请删除后再提交",
+        ),
+    ],
+    ids=["title", "body", "topics", "transcript"],
+)
+def test_control_characters_fail_their_line(export, bad, message):
+    out, err, error = run(export(article("good-1"), bad, article("good-2")))
+    assert_only_the_bad_line_failed(out, err, error, message)
+
+
+def test_tab_newline_and_carriage_return_stay_allowed(export):
+    out, err, error = run(export(article("a", summary="第一行\r\n第二行\t制表")))
+    assert error is None, err
+    assert ArticlePage.objects.get().summary == "第一行\r\n第二行\t制表"
+
+
 def test_the_admins_image_limits_apply_to_imports(export, tmp_path, settings):
     (tmp_path / "images" / "huge.png").write_bytes(png_header(15_000, 15_000))  # 225 MP
     (tmp_path / "images" / "wide.png").write_bytes(png_header(12_000, 11_000))  # 132 MP
