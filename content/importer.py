@@ -171,8 +171,9 @@ class Known:
 
     model: type
     page_id: int | None
-    fingerprint: str | None
+    fingerprint: str | None  # of the newest revision the importer wrote, draft or published
     live: bool
+    live_fingerprint: str | None  # of what the importer last published
 
 
 class LineInvalid(Exception):
@@ -263,7 +264,7 @@ class Importer:
         if outcome == UNCHANGED:
             return LineResult(number, UNCHANGED, page_id=plan.existing.page_id)
         if self.dry_run:
-            self._known[plan.identity] = Known(plan.model, None, plan.fingerprint, not self.draft)
+            self._known[plan.identity] = self._known_after(plan, None)
             return LineResult(number, outcome)
         try:
             page_id = self._write(plan)
@@ -281,19 +282,41 @@ class Importer:
         known = plan.existing
         if known is None:
             return CREATED
-        if known.fingerprint == plan.fingerprint and (self.draft or known.live):
-            return UNCHANGED
-        return UPDATED
+        if self.draft:
+            unchanged = known.fingerprint == plan.fingerprint
+        else:
+            # A normal import publishes: unchanged only when this line is what is live and no
+            # different draft of it waits in review (publishing it again supersedes that draft).
+            unchanged = (
+                known.live and known.live_fingerprint == known.fingerprint == plan.fingerprint
+            )
+        return UNCHANGED if unchanged else UPDATED
+
+    def _known_after(self, plan, page_id):
+        before = plan.existing
+        if self.draft:
+            live = before is not None and before.live
+            live_fingerprint = before.live_fingerprint if before is not None else None
+        else:
+            live, live_fingerprint = True, plan.fingerprint
+        page_id = page_id if page_id is not None else before and before.page_id
+        return Known(plan.model, page_id, plan.fingerprint, live, live_fingerprint)
 
     def _load_identities(self):
-        fingerprints = dict(ImportedItem.objects.values_list("page_id", "content_hash"))
+        fingerprints = {
+            page_id: (content_hash, live_hash)
+            for page_id, content_hash, live_hash in ImportedItem.objects.values_list(
+                "page_id", "content_hash", "live_hash"
+            )
+        }
         known = {}
         for model in CONTENT_PAGE_MODELS:
             rows = model.objects.filter(external_id__isnull=False).values_list(
                 "source", "external_id", "pk", "live"
             )
             for source, external_id, pk, live in rows:
-                known[(source, external_id)] = Known(model, pk, fingerprints.get(pk), live)
+                content_hash, live_hash = fingerprints.get(pk, (None, None))
+                known[(source, external_id)] = Known(model, pk, content_hash, live, live_hash)
         return known
 
     # Validation ------------------------------------------------------------------------------
@@ -478,7 +501,7 @@ class Importer:
                 self._tags[key[1]] = value
             else:
                 self._stored[key] = value
-        self._known[plan.identity] = Known(plan.model, page_id, plan.fingerprint, not self.draft)
+        self._known[plan.identity] = self._known_after(plan, page_id)
         return page_id
 
     def _write_page(self, plan, stored_names, pending):
@@ -514,9 +537,10 @@ class Importer:
             self._submit_for_review(page)
         else:
             revision.publish(user=self.user)
-        ImportedItem.objects.update_or_create(
-            page_id=page.pk, defaults={"content_hash": plan.fingerprint}
-        )
+        recorded = {"content_hash": plan.fingerprint}
+        if not self.draft:
+            recorded["live_hash"] = plan.fingerprint
+        ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
         return page.pk
 
     def _set_fields(self, page, plan, stored):

@@ -273,3 +273,28 @@ def test_published_at_in_the_line_becomes_the_first_published_date(export):
     page = ArticlePage.objects.get()
     assert timezone.localtime(page.first_published_at).date() == datetime.date(2025, 12, 31)
     assert page.reviewed_at == datetime.date(2025, 12, 31)
+
+
+def test_a_normal_import_after_a_draft_import_publishes_the_line(export):
+    """--draft puts an edit into review; importing the same line normally is the trusted path
+    (review record `<source>（导入）`): it publishes that text and supersedes the pending review."""
+    run(export(article()))
+    edited = article(title="文章a-1（修订）", summary="新摘要")
+    run(export(edited), "--draft")
+    page = ArticlePage.objects.get()
+    assert page.title == "文章a-1" and page.workflow_in_progress
+
+    out, err, error = run(export(edited))
+
+    assert error is None, err
+    assert out.strip().splitlines()[-1] == "created 0, updated 1, unchanged 0, failed 0"
+    page = ArticlePage.objects.get()
+    assert (page.title, page.summary) == ("文章a-1（修订）", "新摘要")
+    assert page.live and not page.has_unpublished_changes
+    assert not page.workflow_in_progress
+    assert page.review_record["reviewer"] == "科普中国（导入）"
+
+    out, err, error = run(export(edited))
+    assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"
+    out, err, error = run(export(edited), "--draft")
+    assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"
