@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.images import ImageFile
@@ -51,6 +52,7 @@ from .models import (
     Region,
 )
 from .models.pages import action_lines_problem
+from .signals import imported_pages_committed
 from .structure import ensure_sections
 from .text import CONTROL_CHARACTERS, control_characters_problem
 
@@ -91,6 +93,10 @@ MAX_LINE_BYTES = 5 * 1024 * 1024
 MAX_NESTING = 20
 MAX_INT_DIGITS = 15
 MAX_DURATION = 24 * 60 * 60
+
+# Committed pages are announced to listeners (search indexing) in batches of this many, and at
+# the end of the run; see content.signals.imported_pages_committed.
+ANNOUNCE_EVERY = 100
 
 IMPORT_UID = "content_importer_note_saved"
 
@@ -202,6 +208,7 @@ class Importer:
         self._stored = {}  # (kind, sha256) -> object id, for files committed in this run
         self._sections = None
         self._saved = {}  # (model, pk) -> instance saved while writing the current line
+        self._unannounced = {}  # model -> [pk], committed in this run, not yet announced
 
     # Running ---------------------------------------------------------------------------------
 
@@ -215,12 +222,50 @@ class Importer:
         base_dir = path.resolve().parent
         summary = Summary()
         with self._note_saves():
+            if not self.dry_run:
+                self._announce_leftovers()
             for done, (number, raw) in enumerate(numbered, 1):
                 result = self.import_line(number, raw, base_dir)
                 summary.add(result)
+                if sum(map(len, self._unannounced.values())) >= ANNOUNCE_EVERY:
+                    self._announce()
                 if report is not None:
                     report(result, done, len(numbered))
+            self._announce()
         return summary
+
+    def _announce(self, pages=None):
+        """Tell listeners these committed pages exist; record that they were told."""
+        if pages is None:
+            pages, self._unannounced = self._unannounced, {}
+        if not pages:
+            return
+        failed = False
+        for receiver, response in imported_pages_committed.send_robust(Importer, pages=pages):
+            if isinstance(response, Exception):
+                failed = True  # announced again by the next run
+                log.error(
+                    "import_content: %r failed on imported pages", receiver, exc_info=response
+                )
+        if not failed:
+            page_ids = [pk for pks in pages.values() for pk in pks]
+            ImportedItem.objects.filter(page_id__in=page_ids).update(announced=True)
+
+    def _announce_leftovers(self):
+        """Announce pages an interrupted run committed but never announced."""
+        leftovers = list(
+            ImportedItem.objects.filter(announced=False).values_list("page_id", flat=True)
+        )
+        for start in range(0, len(leftovers), 500):
+            pages = {}
+            rows = Page.objects.filter(pk__in=leftovers[start : start + 500]).values_list(
+                "pk", "content_type_id"
+            )
+            for pk, content_type_id in rows:
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                if model is not None:
+                    pages.setdefault(model, []).append(pk)
+            self._announce(pages)
 
     @contextlib.contextmanager
     def _note_saves(self):
@@ -502,6 +547,7 @@ class Importer:
             else:
                 self._stored[key] = value
         self._known[plan.identity] = self._known_after(plan, page_id)
+        self._unannounced.setdefault(plan.model, []).append(page_id)
         return page_id
 
     def _write_page(self, plan, stored_names, pending):
@@ -537,7 +583,7 @@ class Importer:
             self._submit_for_review(page)
         else:
             revision.publish(user=self.user)
-        recorded = {"content_hash": plan.fingerprint}
+        recorded = {"content_hash": plan.fingerprint, "announced": False}
         if not self.draft:
             recorded["live_hash"] = plan.fingerprint
         ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
