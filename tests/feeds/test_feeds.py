@@ -192,7 +192,7 @@ def test_a_control_character_already_stored_does_not_break_the_feed(client, corp
     # Stored around the forms (before they refused it, or by a script): the feed drops it.
     page = corpus["article"]
     type(page).objects.filter(pk=page.pk).update(
-        title="铃声\u0007标题", summary="摘要\u001b[31m红色", search_description="\u0000"
+        title="铃声\u0007标题", summary="摘要\u001b[31m红色", search_description="\u0008"
     )
     response = client.get(f"/feeds/{kind}/")
 
