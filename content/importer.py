@@ -13,10 +13,13 @@ import contextlib
 import datetime
 import hashlib
 import json
+import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.images import ImageFile
@@ -51,7 +54,11 @@ from .models import (
 from .models.pages import action_lines_problem
 from .models.review import ReviewClearance
 from .review import publish_cleared
+from .signals import imported_pages_committed
 from .structure import ensure_sections
+from .text import CONTROL_CHARACTERS, control_characters_problem
+
+log = logging.getLogger(__name__)
 
 # Part of every fingerprint: bump it when the importer starts writing pages differently, so the
 # next import rewrites lines that were imported the old way.
@@ -80,6 +87,18 @@ TYPE_KEYS = {
 VIDEO_EXTENSIONS = {"mp4", "m4v", "webm", "ogv", "mov"}
 CAPTION_EXTENSIONS = {"vtt"}
 SLUG_MAX_LENGTH = 80
+
+# Hostile or broken input must fail its own line, not the run (or the process): a line is at
+# most this long, nested at most this deep, and its integers have at most this many digits
+# (Python refuses to parse more than 4,300 and a database column holds far fewer).
+MAX_LINE_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 20
+MAX_INT_DIGITS = 15
+MAX_DURATION = 24 * 60 * 60
+
+# Committed pages are announced to listeners (search indexing) in batches of this many, and at
+# the end of the run; see content.signals.imported_pages_committed.
+ANNOUNCE_EVERY = 100
 
 IMPORT_UID = "content_importer_note_saved"
 
@@ -160,8 +179,9 @@ class Known:
 
     model: type
     page_id: int | None
-    fingerprint: str | None
+    fingerprint: str | None  # of the newest revision the importer wrote, draft or published
     live: bool
+    live_fingerprint: str | None  # of what the importer last published
 
 
 class LineInvalid(Exception):
@@ -186,10 +206,11 @@ class Importer:
         self._tags = {}  # topic name -> Tag, for tags that exist in the database
         self._known = self._load_identities()
         self._hashes = {}  # (resolved path, size, mtime) -> (sha256, sha1)
-        self._readable_images = {}  # sha256 -> bool
+        self._image_problems = {}  # sha256 -> reason or None
         self._stored = {}  # (kind, sha256) -> object id, for files committed in this run
         self._sections = None
         self._saved = {}  # (model, pk) -> instance saved while writing the current line
+        self._unannounced = {}  # model -> [pk], committed in this run, not yet announced
 
     # Running ---------------------------------------------------------------------------------
 
@@ -203,12 +224,50 @@ class Importer:
         base_dir = path.resolve().parent
         summary = Summary()
         with self._note_saves():
+            if not self.dry_run:
+                self._announce_leftovers()
             for done, (number, raw) in enumerate(numbered, 1):
                 result = self.import_line(number, raw, base_dir)
                 summary.add(result)
+                if sum(map(len, self._unannounced.values())) >= ANNOUNCE_EVERY:
+                    self._announce()
                 if report is not None:
                     report(result, done, len(numbered))
+            self._announce()
         return summary
+
+    def _announce(self, pages=None):
+        """Tell listeners these committed pages exist; record that they were told."""
+        if pages is None:
+            pages, self._unannounced = self._unannounced, {}
+        if not pages:
+            return
+        failed = False
+        for receiver, response in imported_pages_committed.send_robust(Importer, pages=pages):
+            if isinstance(response, Exception):
+                failed = True  # announced again by the next run
+                log.error(
+                    "import_content: %r failed on imported pages", receiver, exc_info=response
+                )
+        if not failed:
+            page_ids = [pk for pks in pages.values() for pk in pks]
+            ImportedItem.objects.filter(page_id__in=page_ids).update(announced=True)
+
+    def _announce_leftovers(self):
+        """Announce pages an interrupted run committed but never announced."""
+        leftovers = list(
+            ImportedItem.objects.filter(announced=False).values_list("page_id", flat=True)
+        )
+        for start in range(0, len(leftovers), 500):
+            pages = {}
+            rows = Page.objects.filter(pk__in=leftovers[start : start + 500]).values_list(
+                "pk", "content_type_id"
+            )
+            for pk, content_type_id in rows:
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                if model is not None:
+                    pages.setdefault(model, []).append(pk)
+            self._announce(pages)
 
     @contextlib.contextmanager
     def _note_saves(self):
@@ -232,6 +291,19 @@ class Importer:
 
     def import_line(self, number, raw, base_dir):
         try:
+            return self._import_line(number, raw, base_dir)
+        except Exception as error:
+            # Whatever went wrong (a bug, a listener that raised, a file that vanished), it
+            # went wrong for this line: its transaction and files are gone, the run goes on.
+            log.exception("import_content: line %d failed", number)
+            reason = _("导入时出错（%(type)s: %(error)s）") % {
+                "type": type(error).__name__,
+                "error": str(error)[:300],
+            }
+            return LineResult(number, FAILED, [Problem("page", reason)])
+
+    def _import_line(self, number, raw, base_dir):
+        try:
             plan = self.validate(number, raw, Path(base_dir))
         except LineInvalid as invalid:
             return LineResult(number, FAILED, invalid.problems)
@@ -239,7 +311,7 @@ class Importer:
         if outcome == UNCHANGED:
             return LineResult(number, UNCHANGED, page_id=plan.existing.page_id)
         if self.dry_run:
-            self._known[plan.identity] = Known(plan.model, None, plan.fingerprint, not self.draft)
+            self._known[plan.identity] = self._known_after(plan, None)
             return LineResult(number, outcome)
         try:
             page_id = self._write(plan)
@@ -257,35 +329,48 @@ class Importer:
         known = plan.existing
         if known is None:
             return CREATED
-        if known.fingerprint == plan.fingerprint and (self.draft or known.live):
-            return UNCHANGED
-        return UPDATED
+        if self.draft:
+            unchanged = known.fingerprint == plan.fingerprint
+        else:
+            # A normal import publishes: unchanged only when this line is what is live and no
+            # different draft of it waits in review (publishing it again supersedes that draft).
+            unchanged = (
+                known.live and known.live_fingerprint == known.fingerprint == plan.fingerprint
+            )
+        return UNCHANGED if unchanged else UPDATED
+
+    def _known_after(self, plan, page_id):
+        before = plan.existing
+        if self.draft:
+            live = before is not None and before.live
+            live_fingerprint = before.live_fingerprint if before is not None else None
+        else:
+            live, live_fingerprint = True, plan.fingerprint
+        page_id = page_id if page_id is not None else before and before.page_id
+        return Known(plan.model, page_id, plan.fingerprint, live, live_fingerprint)
 
     def _load_identities(self):
-        fingerprints = dict(ImportedItem.objects.values_list("page_id", "content_hash"))
+        fingerprints = {
+            page_id: (content_hash, live_hash)
+            for page_id, content_hash, live_hash in ImportedItem.objects.values_list(
+                "page_id", "content_hash", "live_hash"
+            )
+        }
         known = {}
         for model in CONTENT_PAGE_MODELS:
             rows = model.objects.filter(external_id__isnull=False).values_list(
                 "source", "external_id", "pk", "live"
             )
             for source, external_id, pk, live in rows:
-                known[(source, external_id)] = Known(model, pk, fingerprints.get(pk), live)
+                content_hash, live_hash = fingerprints.get(pk, (None, None))
+                known[(source, external_id)] = Known(model, pk, content_hash, live, live_hash)
         return known
 
     # Validation ------------------------------------------------------------------------------
 
     def validate(self, number, raw, base_dir):
         """Return the Plan for one line, or raise LineInvalid with every problem found."""
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise LineInvalid([Problem("json", _("不是有效的 UTF-8 文本"))]) from None
-        except json.JSONDecodeError as error:
-            raise LineInvalid(
-                [Problem("json", _("不是有效的 JSON（%(error)s）") % {"error": error.msg})]
-            ) from None
-        if not isinstance(data, dict):
-            raise LineInvalid([Problem("json", _("每行必须是一个 JSON 对象"))])
+        data = parse_line(raw)
 
         problems = []
         check = _Checker(data, problems)
@@ -327,7 +412,7 @@ class Importer:
             plan_extra["captions"] = files.get(
                 "captions", data.get("captions"), ImportedFile.Kind.DOCUMENT
             )
-            check.count("duration")
+            check.count("duration", maximum=MAX_DURATION)
             check.text("transcript")
         elif kind == "comic":
             plan_extra["panels"] = self._panels(data.get("panels"), files, problems)
@@ -407,6 +492,10 @@ class Importer:
         if any("\n" in line or "\r" in line for line in lines):
             problems.append(Problem("actions", _("每条行动要点必须是一行")))
             return lines
+        for line in lines:
+            if problem := control_characters_problem(line):
+                problems.append(Problem("actions", problem))
+                return lines
         problem = action_lines_problem(lines)
         if problem:
             problems.append(Problem("actions", str(problem)))
@@ -433,15 +522,11 @@ class Importer:
             self._hashes[key] = (sha256.hexdigest(), sha1.hexdigest(), stat.st_size)
         return self._hashes[key]
 
-    def image_is_readable(self, path, sha256):
-        if sha256 not in self._readable_images:
-            try:
-                with PILImage.open(path) as image:
-                    readable = image.format is not None and image.width > 0
-            except (UnidentifiedImageError, OSError, ValueError):
-                readable = False
-            self._readable_images[sha256] = readable
-        return self._readable_images[sha256]
+    def image_problem(self, path, sha256):
+        """Why this image cannot be imported (unreadable, or over the admin's pixel limit)."""
+        if sha256 not in self._image_problems:
+            self._image_problems[sha256] = _image_problem(path)
+        return self._image_problems[sha256]
 
     # Writing ---------------------------------------------------------------------------------
 
@@ -463,7 +548,8 @@ class Importer:
                 self._tags[key[1]] = value
             else:
                 self._stored[key] = value
-        self._known[plan.identity] = Known(plan.model, page_id, plan.fingerprint, not self.draft)
+        self._known[plan.identity] = self._known_after(plan, page_id)
+        self._unannounced.setdefault(plan.model, []).append(page_id)
         return page_id
 
     def _write_page(self, plan, stored_names, pending):
@@ -508,9 +594,10 @@ class Importer:
                 user=self.user,
                 reviewed_on=page.reviewed_at,
             )
-        ImportedItem.objects.update_or_create(
-            page_id=page.pk, defaults={"content_hash": plan.fingerprint}
-        )
+        recorded = {"content_hash": plan.fingerprint, "announced": False}
+        if not self.draft:
+            recorded["live_hash"] = plan.fingerprint
+        ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
         return page.pk
 
     def _set_fields(self, page, plan, stored):
@@ -664,7 +751,13 @@ class Importer:
                 )
             if self.user is not None and hasattr(instance, "uploaded_by_user"):
                 instance.uploaded_by_user = self.user
-            instance.save()
+            try:
+                instance.save()
+            except BaseException:
+                # The file is written before the row; a refused row must not leave it behind.
+                if instance.file._committed and instance.file.name:
+                    default_storage.delete(instance.file.name)
+                raise
         return instance
 
 
@@ -698,6 +791,8 @@ class _Checker:
         value = value.strip()
         if max_length is not None and len(value) > max_length:
             self._problem(key, _("不能超过 %(max)d 个字") % {"max": max_length})
+        if problem := control_characters_problem(value):
+            self._problem(key, problem)
         return value
 
     def string_list(self, key):
@@ -707,7 +802,12 @@ class _Checker:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self._problem(key, _("应为文本列表"))
             return []
-        return list(dict.fromkeys(item.strip() for item in value if item.strip()))
+        items = list(dict.fromkeys(item.strip() for item in value if item.strip()))
+        for item in items:
+            if problem := control_characters_problem(item):
+                self._problem(key, problem)
+                break
+        return items
 
     def datetime(self, key):
         value = self.data.get(key)
@@ -722,12 +822,12 @@ class _Checker:
             moment = timezone.make_aware(moment)
         return moment
 
-    def count(self, key):
+    def count(self, key, *, maximum):
         value = self.data.get(key)
         if value is None:
             return 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self._problem(key, _("应为不小于 0 的整数（秒）"))
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+            self._problem(key, _("应为 0 到 %(max)d 之间的整数（秒）") % {"max": maximum})
             return 0
         return value
 
@@ -760,12 +860,25 @@ class _Files:
         if not isinstance(value, str):
             self.problems.append(Problem(key, _("应为文件路径文本")))
             return None
+        if CONTROL_CHARACTERS.search(value):
+            self.problems.append(Problem(key, _("路径含有控制字符：%r") % value))
+            return None
         relative = PurePosixPath(value)
-        path = (self.base_dir / relative).resolve()
-        if relative.is_absolute() or not path.is_relative_to(self.base_dir):
+        try:
+            path = (self.base_dir / relative).resolve()
+            inside = not relative.is_absolute() and path.is_relative_to(self.base_dir)
+            is_file = inside and path.is_file()
+        except (OSError, ValueError, RuntimeError) as error:  # too long, a symlink loop…
+            self.problems.append(
+                Problem(
+                    key, _("无法读取文件 %(path)s（%(error)s）") % {"path": value, "error": error}
+                )
+            )
+            return None
+        if not inside:
             self.problems.append(Problem(key, _("路径必须在导入文件所在的文件夹内：%s") % value))
             return None
-        if not path.is_file():
+        if not is_file:
             self.problems.append(Problem(key, _("文件不存在：%s") % value))
             return None
         extension = path.suffix.lower().lstrip(".")
@@ -783,10 +896,114 @@ class _Files:
                 )
             )
             return None
+        if kind == ImportedFile.Kind.IMAGE:
+            # The admin's upload limits, checked before reading the file in full.
+            size = path.stat().st_size
+            max_size = getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
+            if max_size is not None and size > max_size:
+                self.problems.append(
+                    Problem(
+                        key,
+                        _("文件过大（%(size)s，上限 %(max)s）：%(path)s")
+                        % {"size": _size_label(size), "max": _size_label(max_size), "path": value},
+                    )
+                )
+                return None
         sha256, sha1, size = self.importer.hash_file(path)
-        if kind == ImportedFile.Kind.IMAGE and not self.importer.image_is_readable(path, sha256):
-            self.problems.append(Problem(key, _("不是可识别的图片文件：%s") % value))
+        problem = kind == ImportedFile.Kind.IMAGE and self.importer.image_problem(path, sha256)
+        if problem:
+            self.problems.append(Problem(key, f"{problem}：{value}"))
             return None
         source_file = SourceFile(kind, path, sha256, sha1, size)
         self.seen.append(source_file)
         return source_file
+
+
+class _NumberTooLarge(ValueError):
+    pass
+
+
+def _parse_int(text):
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _NumberTooLarge(text)
+    return int(text)
+
+
+def _refuse_constant(name):
+    raise json.JSONDecodeError(_("%s 不是 JSON 数值") % name, name, 0)
+
+
+def _nesting_depth(value, limit):
+    """How deep ``value`` nests, counting no further than ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_line(raw):
+    """The JSON object on one line; LineInvalid for anything else, however hostile."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise LineInvalid(
+            [Problem("json", _("这一行超过 %(max)d MB") % {"max": MAX_LINE_BYTES >> 20})]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LineInvalid([Problem("json", _("不是有效的 UTF-8 文本"))]) from None
+    too_deep = False
+    try:
+        data = json.loads(text, parse_int=_parse_int, parse_constant=_refuse_constant)
+    except _NumberTooLarge:
+        reason = _("数字过大（不能超过 %(max)d 位）") % {"max": MAX_INT_DIGITS}
+        raise LineInvalid([Problem("json", reason)]) from None
+    except RecursionError:
+        too_deep = True  # deeper than the parser goes
+    except json.JSONDecodeError as error:
+        raise LineInvalid(
+            [Problem("json", _("不是有效的 JSON（%(error)s）") % {"error": error.msg})]
+        ) from None
+    except ValueError as error:
+        raise LineInvalid([Problem("json", _("不是有效的 JSON（%s）") % error)]) from None
+    if too_deep or _nesting_depth(data, MAX_NESTING) > MAX_NESTING:
+        raise LineInvalid(
+            [Problem("json", _("嵌套层数过多（不能超过 %(max)d 层）") % {"max": MAX_NESTING})]
+        )
+    if not isinstance(data, dict):
+        raise LineInvalid([Problem("json", _("每行必须是一个 JSON 对象"))])
+    return data
+
+
+def _size_label(size):
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KB"
+
+
+def _image_problem(path):
+    max_pixels = getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 128 * 1000000)
+    limit = _("上限 %(max)s 像素") % {"max": f"{max_pixels:,}"} if max_pixels else ""
+    try:
+        with warnings.catch_warnings():
+            # Only the header is read here; the admin's limit below is the one that counts.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(path) as image:
+                if image.format is None or image.width <= 0:
+                    return _("不是可识别的图片文件")
+                width, height = image.size
+                frames = getattr(image, "n_frames", 1) or 1
+    except PILImage.DecompressionBombError:
+        return _("图片像素过多（%(limit)s）") % {"limit": limit}
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return _("不是可识别的图片文件")
+    if max_pixels and width * height * frames > max_pixels:
+        return _("图片像素过多（%(width)d×%(height)d，%(limit)s）") % {
+            "width": width,
+            "height": height,
+            "limit": limit,
+        }
+    return None

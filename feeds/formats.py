@@ -1,6 +1,7 @@
 """Writing the three feed formats from item descriptions (see ``feeds.items``)."""
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from django.utils import feedgenerator
@@ -11,6 +12,21 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"
+
+# What XML 1.0 cannot carry. Input refuses control characters now, but text stored before (or
+# written around the forms) must not turn a feed into a 500 for every reader: it is dropped.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` (text, or dicts and lists of it) without the characters XML 1.0 forbids."""
+    if isinstance(value, str):
+        return XML_ILLEGAL.sub("", value)
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    return value
 
 
 def categories(item):
@@ -128,6 +144,7 @@ def _summary_html(item):
 
 
 def _syndication(feed_class, meta, items):
+    meta, items = xml_safe(meta), xml_safe(items)
     feed = feed_class(
         title=meta["title"],
         link=meta["home_page_url"],

@@ -52,7 +52,8 @@ def end_bulk_indexing():
     for model in _indexed_models():
         post_save.disconnect(sender=model, dispatch_uid=f"kepu_bulk_{model._meta.label}")
         post_save.connect(post_save_signal_handler, sender=model)
-    index_objects(pending)
+    if pending:
+        index_objects(pending)
 
 
 @contextlib.contextmanager
@@ -63,6 +64,22 @@ def bulk_indexing():
     finally:
         if opened:
             end_bulk_indexing()
+
+
+def flush_bulk_indexing(pks_by_model=None):
+    """Index now what the open bulk block has collected (the block stays open), together with
+    ``pks_by_model``: an import's committed batch becomes searchable without waiting for the
+    end of the import."""
+    todo = defaultdict(set)
+    pending = getattr(_state, "pending", None)
+    if pending is not None:
+        for model, pks in pending.items():
+            todo[model].update(pks)
+        pending.clear()
+    for model, pks in (pks_by_model or {}).items():
+        todo[model].update(pks)
+    if todo:
+        index_objects(todo)
 
 
 def index_soon(instance):

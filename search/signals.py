@@ -6,9 +6,9 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from content.models import ComicPanel
-from content.signals import bulk_import_finished, bulk_import_started
+from content.signals import bulk_import_finished, bulk_import_started, imported_pages_committed
 
-from .indexing import begin_bulk_indexing, end_bulk_indexing, index_soon
+from .indexing import begin_bulk_indexing, end_bulk_indexing, flush_bulk_indexing, index_soon
 from .models import SynonymGroup
 from .synonyms import forget_synonyms
 
@@ -58,3 +58,10 @@ def defer_indexing_during_import(sender, **kwargs):
 @receiver(bulk_import_finished, dispatch_uid="kepu_search_import_finished")
 def index_after_import(sender, **kwargs):
     end_bulk_indexing()
+
+
+@receiver(imported_pages_committed, dispatch_uid="kepu_search_import_committed")
+def index_committed_pages(sender, pages, **kwargs):
+    # Indexing follows each committed batch, so a killed import leaves no live page unsearchable
+    # (pages it never got to are announced again by the next run).
+    flush_bulk_indexing(pages)

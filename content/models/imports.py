@@ -17,7 +17,13 @@ class ImportedItem(models.Model):
         related_name="+",
     )
     content_hash = models.CharField(_("内容指纹"), max_length=64)
+    # What a normal import last published. It differs from content_hash while a ``--draft``
+    # import waits in review: a normal import of that line must then publish it, not skip it.
+    live_hash = models.CharField(_("已发布内容指纹"), max_length=64, blank=True, default="")
     imported_at = models.DateTimeField(_("导入时间"), auto_now=True)
+    # False from the write until listeners (search) have taken the committed page in; a run
+    # killed in between leaves it False and the next run announces the page again.
+    announced = models.BooleanField(_("已通知索引"), default=False)
 
     # Bookkeeping, not a use of the page: keep it out of the admin's usage listings.
     wagtail_reference_index_ignore = True

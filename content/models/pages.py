@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from content.blocks import ArticleBodyBlock
 from content.restrictions import cached_view_restrictions
+from content.text import control_characters_problems
 
 from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
 
@@ -131,6 +132,7 @@ class ContentPage(Page):
     def route(self, request, path_components):
         refuse_if_expired(self)
         return super().route(request, path_components)
+
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         publishes = update_fields is None or {"live", "live_revision"} & set(update_fields)
@@ -148,6 +150,20 @@ class ContentPage(Page):
         from content.review import ContentPermissionTester
 
         return ContentPermissionTester(user, self)
+
+    def clean(self):
+        super().clean()
+        # Every editable text field and the body: one control character would break what
+        # readers get (feeds, screens), so the form refuses it, on the field that holds it.
+        values = {
+            field.name: field.value_from_object(self)
+            for field in self._meta.concrete_fields
+            if field.editable and isinstance(field, models.CharField | models.TextField)
+        }
+        values["body"] = self.body.get_prep_value()
+        problems = control_characters_problems(values)
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def review_record(self):
@@ -253,6 +269,12 @@ class ComicPanel(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("漫画分格")
+
+    def clean(self):
+        super().clean()
+        problems = control_characters_problems({"alt": self.alt, "text": self.text})
+        if problems:
+            raise ValidationError(problems)
 
 
 class EmergencyGuidePage(RoutablePageMixin, ContentPage):

@@ -1,5 +1,7 @@
 """Editors create every content type in the admin, and the science review gates publishing."""
 
+import json
+
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from taggit.models import Tag
@@ -274,3 +276,40 @@ class PageEditTests(WagtailPageTestCase):
             self.assertEqual(page.get_latest_revision_as_object().title, new_title)
             self.assertTrue(page.has_unpublished_changes)
             self.assertNotEqual(page.title, new_title, "an edit must not publish by itself")
+
+    def test_control_characters_are_refused_on_the_field_that_holds_them(self):
+        bell = "铃声\u0007标题"
+        section_url = reverse(
+            "wagtailadmin_pages:add", args=["content", "articlepage", content_section().pk]
+        )
+        response = self.client.post(section_url, taxonomy(title=bell, slug="bell"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "含有不可见的控制字符 U+0007，请删除后再提交")
+        self.assertFalse(ArticlePage.objects.filter(slug="bell").exists())
+
+        for factory_class, field in [
+            (ArticlePageFactory, "summary"),
+            (VideoPageFactory, "transcript"),
+            (ComicPageFactory, "panels-0-alt"),
+            (EmergencyGuidePageFactory, "body"),
+        ]:
+            page = factory_class()
+            revisions = page.revisions.count()
+            data = taxonomy(title=page.title, slug=page.slug)
+            data.update(self.type_fields(page))
+            if field == "body":
+                data.update(
+                    nested_form_data(
+                        {"body": streamfield([("paragraph", rich_text("<p>响\u001b铃</p>"))])}
+                    )
+                )
+            else:
+                data[field] = "响\u001b铃"
+            url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+            response = self.client.post(url, data)
+            self.assertEqual(response.status_code, 200, factory_class.__name__)
+            message = "含有不可见的控制字符 U+001B，请删除后再提交"
+            if field == "body":  # the stream's errors travel to its script as JSON
+                message = json.dumps(message)[1:-1]
+            self.assertContains(response, message)
+            self.assertEqual(page.revisions.count(), revisions, factory_class.__name__)

@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,12 @@ from content.models import (
     EmergencyIndexPage,
     VideoPage,
 )
-from tests.content.factories import png_bytes
+from tests.content.conftest import VTT
 
 pytestmark = pytest.mark.django_db
 
 Image = get_image_model()
 Document = get_document_model()
-VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n沙尘来了\n"
 
 
 def article(external_id="a-1", **overrides):
@@ -74,28 +72,6 @@ def emergency(external_id="e-1", **overrides):
     line.update(hazard="sandstorm", phase="during", actions=["关好门窗", "减少外出", "戴口罩"])
     line.update(overrides)
     return line
-
-
-@pytest.fixture
-def export(tmp_path, site_tree):
-    """A folder with the media files the lines name; returns a writer for the JSONL."""
-    (tmp_path / "images").mkdir()
-    (tmp_path / "media").mkdir()
-    (tmp_path / "comics").mkdir()
-    (tmp_path / "images" / "cover.png").write_bytes(png_bytes(colour=(200, 10, 10)))
-    (tmp_path / "images" / "other.png").write_bytes(png_bytes(colour=(10, 200, 10)))
-    for n, colour in enumerate([(1, 2, 3), (4, 5, 6), (7, 8, 9)], 1):
-        (tmp_path / "comics" / f"p{n}.png").write_bytes(png_bytes(colour=colour))
-    (tmp_path / "media" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42fake-video")
-    (tmp_path / "media" / "clip.vtt").write_text(VTT, encoding="utf-8")
-
-    def write(*lines, name="export.jsonl"):
-        path = tmp_path / name
-        text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
-        path.write_text(text + "\n", encoding="utf-8")
-        return path
-
-    return write
 
 
 def run(path, *flags):
@@ -297,3 +273,28 @@ def test_published_at_in_the_line_becomes_the_first_published_date(export):
     page = ArticlePage.objects.get()
     assert timezone.localtime(page.first_published_at).date() == datetime.date(2025, 12, 31)
     assert page.reviewed_at == datetime.date(2025, 12, 31)
+
+
+def test_a_normal_import_after_a_draft_import_publishes_the_line(export):
+    """--draft puts an edit into review; importing the same line normally is the trusted path
+    (review record `<source>（导入）`): it publishes that text and supersedes the pending review."""
+    run(export(article()))
+    edited = article(title="文章a-1（修订）", summary="新摘要")
+    run(export(edited), "--draft")
+    page = ArticlePage.objects.get()
+    assert page.title == "文章a-1" and page.workflow_in_progress
+
+    out, err, error = run(export(edited))
+
+    assert error is None, err
+    assert out.strip().splitlines()[-1] == "created 0, updated 1, unchanged 0, failed 0"
+    page = ArticlePage.objects.get()
+    assert (page.title, page.summary) == ("文章a-1（修订）", "新摘要")
+    assert page.live and not page.has_unpublished_changes
+    assert not page.workflow_in_progress
+    assert page.review_record["reviewer"] == "科普中国（导入）"
+
+    out, err, error = run(export(edited))
+    assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"
+    out, err, error = run(export(edited), "--draft")
+    assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"

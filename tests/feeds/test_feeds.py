@@ -185,3 +185,23 @@ def test_bad_input_is_a_short_400(client, site_tree, kind, query):
 def test_feeds_are_read_only(client, corpus):
     assert client.post("/feeds/rss/").status_code == 405
     assert client.head("/feeds/rss/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom", "json"])
+def test_a_control_character_already_stored_does_not_break_the_feed(client, corpus, kind):
+    # Stored around the forms (before they refused it, or by a script): the feed drops it.
+    page = corpus["article"]
+    type(page).objects.filter(pk=page.pk).update(
+        title="铃声\u0007标题", summary="摘要\u001b[31m红色", search_description="\u0008"
+    )
+    response = client.get(f"/feeds/{kind}/")
+
+    assert response.status_code == 200, response.content
+    if kind == "json":
+        titles = [item["title"] for item in json.loads(response.content)["items"]]
+    else:
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        titles = [entry.title for entry in parsed.entries]
+        assert "摘要[31m红色" in response.content.decode()
+    assert ("铃声标题" if kind != "json" else "铃声\u0007标题") in titles
