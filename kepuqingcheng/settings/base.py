@@ -21,6 +21,8 @@ load_dotenv(BASE_DIR / ".env", override=False)
 SECRET_KEY = env.text("SECRET_KEY")
 DEBUG = env.boolean("DEBUG", False)
 ALLOWED_HOSTS = env.words("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Proxies whose X-Forwarded-For is believed (kepuqingcheng.proxies); none unless configured.
+FORWARDED_ALLOW_IPS = env.networks("FORWARDED_ALLOW_IPS")
 CSRF_TRUSTED_ORIGINS = env.words("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
