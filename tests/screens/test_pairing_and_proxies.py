@@ -44,7 +44,8 @@ def test_the_claim_secret_travels_in_the_body_and_never_reaches_a_log(
     poll(client, fresh + "x")
 
     logged = "\n".join(
-        record.getMessage() + " " + repr(getattr(record, "request", "")) for record in caplog.records
+        record.getMessage() + " " + repr(getattr(record, "request", ""))
+        for record in caplog.records
     )
     assert "Not Found: /api/v1/screens/pairing/poll" in logged
     assert fresh not in logged and fresh[:16] not in logged
