@@ -107,6 +107,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("REDIS_URL")}
 REDIS_URL = env.text("REDIS_URL")
+# Open event streams one screen may hold at once (screens.streams).
+SCREENS_EVENTS_MAX_STREAMS = env.integer("SCREENS_EVENTS_MAX_STREAMS", 3)
 
 AUTH_USER_MODEL = "home.User"
 AUTH_PASSWORD_VALIDATORS = [
