@@ -19,11 +19,9 @@ from django.db import close_old_connections
 from django.test import AsyncClient, Client
 
 from screens import streams
+from tests.screens.test_push_events import EVENTS, ticket_for
 
 pytestmark = pytest.mark.django_db
-
-EVENTS = "/api/v1/screens/events"
-TICKET = "/api/v1/screens/events/ticket"
 
 
 @pytest.fixture(autouse=True)
@@ -33,10 +31,6 @@ def quick_streams(settings):
     streams._local.clear()
     yield
     streams._local.clear()
-
-
-def ticket_for(token):
-    return Client().post(TICKET, HTTP_AUTHORIZATION=f"Bearer {token}").json()["ticket"]
 
 
 def assert_too_many(response):
