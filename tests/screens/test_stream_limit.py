@@ -17,6 +17,7 @@ from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
 from django.db import close_old_connections
 from django.test import AsyncClient, Client
+from django.test import client as test_client
 
 from screens import streams
 from tests.screens.test_push_events import EVENTS, ticket_for
@@ -134,15 +135,24 @@ class Connection:
 
 @contextlib.contextmanager
 def keep_test_connection():
-    """As Django's test clients do while they serve a request: its start and end must not close
-    the test's connection (and with it the test's transaction)."""
+    """A request's start and end must not close the test's connection (and with it the test's
+    transaction). Django's test clients take care of this while they serve a request, but a
+    streamed response closed later fires request_finished with the closer connected again."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    original = test_client.close_old_connections
+    test_client.close_old_connections = _keep
     try:
         yield
     finally:
+        test_client.close_old_connections = original
+        signals.request_finished.disconnect(_keep)
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+def _keep(**kwargs):
+    pass
 
 
 def test_a_client_that_goes_away_gives_its_slot_back(screen_and_token):
@@ -178,9 +188,6 @@ def test_a_client_that_goes_away_gives_its_slot_back(screen_and_token):
     assert streams.count(screen.pk) == 0
 
 
-# Closing a test client's streamed response closes the database connection: no test
-# transaction to lose.
-@pytest.mark.django_db(transaction=True)
 def test_blocking_streams_are_limited_and_released_on_close_wsgi(screen_and_token):
     screen, token = screen_and_token
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -188,15 +195,13 @@ def test_blocking_streams_are_limited_and_released_on_close_wsgi(screen_and_toke
     assert [response.status_code for response in held] == [200] * 3
     assert b"event: ready" in next(iter(held[0].streaming_content))
     assert_too_many(client.get(EVENTS))
-    held[0].close()  # read from
-    held[1].close()  # never read: closing the response gives the slot back too
+    with keep_test_connection():
+        held[0].close()  # read from
+        held[1].close()  # never read: closing the response gives the slot back too
     assert [client.get(EVENTS).status_code for _ in range(2)] == [200, 200]
     assert_too_many(client.get(EVENTS))
 
 
-# Closing a test client's streamed response closes the database connection: no test
-# transaction to lose.
-@pytest.mark.django_db(transaction=True)
 def test_the_limit_is_configurable(screen_and_token, settings):
     settings.SCREENS_EVENTS_MAX_STREAMS = 1
     _screen, token = screen_and_token
@@ -204,7 +209,8 @@ def test_the_limit_is_configurable(screen_and_token, settings):
     first = client.get(EVENTS)
     assert first.status_code == 200
     assert client.get(EVENTS).status_code == 429
-    first.close()
+    with keep_test_connection():
+        first.close()
     assert client.get(EVENTS).status_code == 200
 
 
@@ -226,7 +232,6 @@ HOLDER = textwrap.dedent(
 
 
 @pytest.mark.skipif(not django_settings.REDIS_URL, reason="slots are shared through Redis")
-@pytest.mark.django_db(transaction=True)
 def test_the_limit_holds_across_worker_processes_with_redis(screen_and_token):
     # This worker's lease is the default (30 s); the other worker's, 2 s.
     screen, token = screen_and_token
@@ -244,15 +249,13 @@ def test_the_limit_holds_across_worker_processes_with_redis(screen_and_token):
     assert other_worker.stdout.split() == ["ok", "ok", "refused"]
     assert streams.count(screen.pk) == 3
     assert client.get(EVENTS).status_code == 429
-    mine.close()
+    with keep_test_connection():
+        mine.close()
     time.sleep(2.5)  # the other worker's slots lapse with their lease
     assert streams.count(screen.pk) == 0
     assert client.get(EVENTS).status_code == 200
 
 
-# Closing a test client's streamed response closes the database connection: no test
-# transaction to lose.
-@pytest.mark.django_db(transaction=True)
 def test_a_live_stream_renews_its_slot_and_a_stalled_one_lapses(screen_and_token, settings):
     settings.SCREENS_EVENTS_SLOT_LEASE_SECONDS = 1
     screen, token = screen_and_token
@@ -264,4 +267,5 @@ def test_a_live_stream_renews_its_slot_and_a_stalled_one_lapses(screen_and_token
     assert streams.count(screen.pk) == 1
     time.sleep(1.2)  # nothing read: the lease lapses
     assert streams.count(screen.pk) == 0
-    response.close()
+    with keep_test_connection():
+        response.close()
