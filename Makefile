@@ -25,7 +25,7 @@ run: $(STAMP) .env
 	$(BIN)/python manage.py bootstrap_site
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo "serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/), with the background worker"
-	$(BIN)/python -m kepuqingcheng.launch --host 127.0.0.1 --port $(PORT) --no-access-log
+	$(BIN)/python -m kepuqingcheng.launch --host 127.0.0.1 --port $(PORT) --no-access-log --no-proxy-headers
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -342,6 +342,8 @@ def main():
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
             "PYTHONPATH": str(ROOT),
             "LOG_LEVEL": "WARNING",
+            # 100 streams per screen stand in for 100 screens each; a real screen holds one.
+            "SCREENS_EVENTS_MAX_STREAMS": "100",
         }
         env.pop("REDIS_URL", None)
         print(f"preparing a database with {SCREENS} screens ...", flush=True)

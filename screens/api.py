@@ -23,8 +23,10 @@ from wagtail.models import Page
 
 from content.generation import current_generation
 from content.models import CONTENT_PAGE_MODELS
+from kepuqingcheng.proxies import client_address
 
-from . import auth, manifest, pairing, versions
+from . import auth, manifest, offers, pairing, versions
+from .inputs import Moment, Text
 from .middleware import manifest_headers
 from .models import Play, Screen
 
@@ -36,7 +38,7 @@ PLAYS_MAX_ITEMS = 500
 RATE_PER_MINUTE = 60
 PAIRING_RATE_PER_MINUTE = 20
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
-PAST_LIMIT = datetime.timedelta(days=30)
+PAST_LIMIT = offers.KEEP
 SKEW_LIMIT = datetime.timedelta(days=1)
 JSON = "application/json; charset=utf-8"
 
@@ -45,8 +47,10 @@ def _json(data, status=200):
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _bad_request(problems):
-    return _json({"error": "invalid request", "detail": problems}, status=400)
+def _bad_request(problems, **extra):
+    body = {"error": "invalid request", "detail": problems}
+    body.update((key, value) for key, value in extra.items() if value is not None)
+    return _json(body, status=400)
 
 
 def _over_rate(key, limit):
@@ -96,6 +100,7 @@ class ScreenBearer(HttpBearer):
 class ScreenApiError(Schema):
     detail: str | list[str]
     error: str | None = None
+    rejected: list[str] | None = None
 
 
 class PairingOut(Schema):
@@ -172,11 +177,11 @@ class ManifestOut(Schema):
 
 
 class HeartbeatIn(Schema):
-    player_version: str = Field("", max_length=40)
-    current_item: str | None = Field(None, max_length=40)
+    player_version: Text = Field("", max_length=40)
+    current_item: Text | None = Field(None, max_length=40)
     free_storage_bytes: int | None = Field(None, ge=0, le=2**62)
-    client_time: datetime.datetime
-    online_since: datetime.datetime | None = None
+    client_time: Moment
+    online_since: Moment | None = None
 
 
 class ServerTimeOut(Schema):
@@ -185,8 +190,8 @@ class ServerTimeOut(Schema):
 
 class PlayIn(Schema):
     uuid: uuid_module.UUID
-    item: str = Field(max_length=40)
-    started_at: datetime.datetime
+    item: Text = Field(max_length=40)
+    started_at: Moment
     duration_ms: int = Field(ge=0, le=86_400_000)
 
 
@@ -202,17 +207,13 @@ class PlaysOut(Schema):
 # --- pairing -------------------------------------------------------------------------------
 
 
-def _client_address(request):
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @router.post(
     "/screens/pairing",
     response={201: PairingOut, 429: ScreenApiError, 503: ScreenApiError},
     summary="Start pairing: a code for an unpaired player",
 )
 def start_pairing(request):
-    if _over_rate(f"pairing:{_client_address(request)}", PAIRING_RATE_PER_MINUTE):
+    if _over_rate(f"pairing:{client_address(request)}", PAIRING_RATE_PER_MINUTE):
         return _json({"detail": _("请求过于频繁，请稍后再试。")}, status=429)
     try:
         record, secret = pairing.start_pairing()
@@ -229,13 +230,18 @@ def start_pairing(request):
     )
 
 
-@router.get(
-    "/screens/pairing/{claim_secret}",
-    response={200: PairingStatus, 404: ScreenApiError},
+class PairingPollIn(Schema):
+    claim_secret: Text = Field(max_length=100)
+
+
+@router.post(
+    "/screens/pairing/poll",
+    response={200: PairingStatus, 400: ScreenApiError, 404: ScreenApiError},
     summary="Poll a pairing: waiting, or claimed with the screen's token (once)",
+    description="claim_secret 放在请求体中（不放在 URL 里，以免进入访问日志）。",
 )
-def poll_pairing(request, claim_secret: str):
-    answer = pairing.poll(claim_secret)
+def poll_pairing(request, payload: PairingPollIn):
+    answer = pairing.poll(payload.claim_secret)
     if answer is None:
         return _json({"detail": _("配对不存在或已过期。")}, status=404)
     return _json(answer)
@@ -262,17 +268,12 @@ def get_manifest(request):
         version, body = manifest.manifest_for(screen_id)
         if body is None:
             return _json({"detail": "Unauthorized"}, status=401)
+        offers.record(screen_id, body)
         response = _json(manifest.respond(body))
     return manifest_headers(response, version)
 
 
 # --- heartbeats and plays ------------------------------------------------------------------
-
-
-def _aware(moment):
-    if timezone.is_naive(moment):
-        return timezone.make_aware(moment, timezone.get_current_timezone())
-    return moment
 
 
 @router.post(
@@ -284,7 +285,7 @@ def _aware(moment):
 def heartbeat(request, payload: HeartbeatIn):
     screen_id, _version = request.auth
     now = timezone.now()
-    client_time = _aware(payload.client_time)
+    client_time = payload.client_time
     skew = client_time - now
     if abs(skew) > SKEW_LIMIT:
         return _bad_request([_("client_time 与服务器时间相差超过一天。")])
@@ -294,7 +295,7 @@ def heartbeat(request, payload: HeartbeatIn):
         current_item=payload.current_item or "",
         free_storage_bytes=payload.free_storage_bytes,
         clock_skew_ms=int(skew.total_seconds() * 1000),
-        online_since=_aware(payload.online_since) if payload.online_since else None,
+        online_since=payload.online_since,
     )
     return _json({"server_time": manifest._iso(now)})
 
@@ -316,10 +317,16 @@ def plays(request, payload: PlaysIn):
     now = timezone.now()
     wanted_pages = {manifest.page_id_of(play.item) for play in payload.plays}
     titles = _page_titles([page_id for page_id in wanted_pages if page_id is not None])
+    rejected = offers.not_offered(screen_id, [play.item for play in payload.plays])
     problems = []
     for index, play in enumerate(payload.plays):
-        started = _aware(play.started_at)
-        if manifest.page_id_of(play.item) not in titles:
+        started = play.started_at
+        if play.item in rejected:
+            problems.append(
+                _("plays[%(i)d].item：该屏幕的节目单从未下发 %(item)s。")
+                % {"i": index, "item": play.item}
+            )
+        elif manifest.page_id_of(play.item) not in titles:
             problems.append(
                 _("plays[%(i)d].item：未知内容 %(item)s。") % {"i": index, "item": play.item}
             )
@@ -328,7 +335,9 @@ def plays(request, payload: PlaysIn):
         elif started < now - PAST_LIMIT:
             problems.append(_("plays[%(i)d].started_at：早于 30 天前。") % {"i": index})
     if problems:
-        return _bad_request(problems)
+        # The batch is refused whole (nothing half-written); ``rejected`` names the items that no
+        # manifest offered this screen, so a player (or its operator) can see what was forged.
+        return _bad_request(problems, rejected=sorted(rejected) or None)
     skew = Screen.objects.filter(pk=screen_id).values_list("clock_skew_ms", flat=True).first()
     unique = {}
     for play in payload.plays:
@@ -341,7 +350,7 @@ def plays(request, payload: PlaysIn):
                 screen_id=screen_id,
                 page_id=manifest.page_id_of(play.item),
                 title=titles[manifest.page_id_of(play.item)][:255],
-                started_at=_aware(play.started_at),
+                started_at=play.started_at,
                 duration_ms=play.duration_ms,
                 received_at=now,
                 clock_skew_ms=skew,

@@ -13,7 +13,9 @@ another process (``screens.versions.announce_foreign_change``) and send ``manife
 A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15) keeps proxies from cutting an
 idle stream and refreshes the cache key ``screens:connected:<screen_id>`` that the admin reads
 as "推送已连接". A stream ends after ``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client
-reconnects (``retry:``); so a revoked token stops receiving within that time.
+reconnects (``retry:``); so a revoked token stops receiving within that time. A screen holds at
+most ``SCREENS_EVENTS_MAX_STREAMS`` (3) streams at once; a further one is answered 429 (see
+``screens.streams``).
 
 The view serves both kinds of server. Under ASGI (uvicorn, production) the stream is an async
 generator awaiting an asyncio queue: an idle screen holds a socket and a small queue, no thread.
@@ -41,7 +43,7 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from content import generation
-from screens import auth, push, versions
+from screens import auth, push, streams, versions
 
 TICKET_SALT = "screens.events.ticket"
 CONNECTED_KEY = "screens:connected:{}"
@@ -287,6 +289,9 @@ async def events(request):
     screen = await sync_to_async(screen_for_request)(request)
     if screen is None:
         return _unauthorized()
+    slot = await sync_to_async(streams.acquire)(screen.pk)
+    if slot is None:
+        return streams.refused()
     timing = _Timing()
     broker = push.get_broker()
     if isinstance(request, ASGIRequest):
@@ -294,6 +299,7 @@ async def events(request):
         content = _astream(screen.pk, broker, timing)
     else:
         content = _stream(screen.pk, broker, timing)
+    content = streams.hold(slot, content)
     response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-store"
     # nginx would otherwise buffer the stream and deliver events late.

@@ -407,3 +407,25 @@ class MediaDigest(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OfferedItem(models.Model):
+    """An item one of this screen's manifests offered: proof of play is accepted for these only.
+
+    Bounded per screen (``screens.offers``): rows older than the plays' 30-day window, and beyond
+    a count cap, are pruned whenever a new manifest is recorded.
+    """
+
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(max_length=40)
+    offered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("已下发节目")
+        constraints = [
+            models.UniqueConstraint(fields=["screen", "item"], name="screens_offered_item_unique")
+        ]
+        indexes = [models.Index(fields=["screen", "offered_at"])]
+
+    def __str__(self):
+        return self.item

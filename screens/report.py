@@ -8,6 +8,8 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from kepuqingcheng.spreadsheets import safe_cell
+
 from .models import Play
 
 
@@ -84,6 +86,4 @@ def csv_text(start, end, screen_ids=None):
 
 
 def _safe(text):
-    # A cell starting with = + - @ would run as a formula when the CSV is opened in a spreadsheet.
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return safe_cell(text or "")

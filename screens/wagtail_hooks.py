@@ -21,10 +21,12 @@ from wagtail.admin.auth import permission_denied, require_admin_access
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from content.models import Region
+from kepuqingcheng.spreadsheets import safe_cell
 
 from . import auth, manifest, pairing, report
 from .models import PlaceType, Playlist, Schedule, Screen, ScreenGroup
@@ -76,8 +78,16 @@ class ScreenFilterSet(WagtailFilterSet):
         return queryset.filter(last_seen_at__isnull=True)
 
 
+class ScreenIndexView(IndexView):
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        # XLSX cells are typed as text already (Wagtail); a CSV cell is whatever it starts with.
+        return safe_cell(value) if export_format == self.FORMAT_CSV else value
+
+
 class ScreenViewSet(ModelViewSet):
     model = Screen
+    index_view_class = ScreenIndexView
     icon = "desktop"
     menu_label = _("电子屏")
     # The CSV import's columns are the screen's own settings; the editor adds the rest.

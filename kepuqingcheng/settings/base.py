@@ -22,6 +22,8 @@ load_dotenv(BASE_DIR / ".env", override=False)
 SECRET_KEY = env.text("SECRET_KEY")
 DEBUG = env.boolean("DEBUG", False)
 ALLOWED_HOSTS = env.words("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Proxies whose X-Forwarded-For is believed (kepuqingcheng.proxies); none unless configured.
+FORWARDED_ALLOW_IPS = env.networks("FORWARDED_ALLOW_IPS")
 CSRF_TRUSTED_ORIGINS = env.words("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -121,6 +123,8 @@ REDIS_URL = env.text("REDIS_URL")
 # Concurrent cache misses on one key wait for one render (content.singleflight); off only to
 # measure the difference (bench/feeds.py).
 CACHE_STAMPEDE_LOCK = env.boolean("CACHE_STAMPEDE_LOCK", True)
+# Open event streams one screen may hold at once (screens.streams).
+SCREENS_EVENTS_MAX_STREAMS = env.integer("SCREENS_EVENTS_MAX_STREAMS", 3)
 
 AUTH_USER_MODEL = "home.User"
 AUTHENTICATION_BACKENDS = [

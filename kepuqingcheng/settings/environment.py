@@ -57,6 +57,25 @@ def words(name, default=()):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def networks(name, default=()):
+    """Comma-separated IP addresses or CIDR networks; ``*`` means every address."""
+    import ipaddress
+
+    result = []
+    for item in words(name, default):
+        if item == "*":
+            result += [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+            continue
+        try:
+            result.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(
+                f"{name} must list IP addresses or networks (e.g. 127.0.0.1,10.0.0.0/8), "
+                f"not {item!r}"
+            ) from None
+    return result
+
+
 def database(name, default):
     import dj_database_url
 

@@ -162,10 +162,13 @@
                 await sleep(pollMs);
                 let result;
                 try {
-                    const response = await fetch(
-                        API + "pairing/" + encodeURIComponent(pairing.claim_secret),
-                        { cache: "no-store" }
-                    );
+                    // The secret travels in the body: a URL would leave it in access logs.
+                    const response = await fetch(API + "pairing/poll", {
+                        method: "POST",
+                        cache: "no-store",
+                        headers: { "Content-Type": "application/json" },
+                        body: JSON.stringify({ claim_secret: pairing.claim_secret }),
+                    });
                     if (response.status === 404) {
                         break;
                     }

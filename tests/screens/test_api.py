@@ -22,6 +22,10 @@ def post(client, url, body, **extra):
     return client.post(url, data, content_type="application/json", **extra)
 
 
+def poll_pairing(client, secret):
+    return post(client, "/api/v1/screens/pairing/poll", {"claim_secret": secret})
+
+
 def test_pairing_gives_the_token_once_after_an_editor_claims(make_screen, admin_client):
     screen, _ = make_screen()
     client = Client()
@@ -29,17 +33,17 @@ def test_pairing_gives_the_token_once_after_an_editor_claims(make_screen, admin_
     assert started.status_code == 201
     code, secret = started.json()["code"], started.json()["claim_secret"]
     assert len(code) == 6 and not set(code) & set("IO01L")
-    assert client.get(f"/api/v1/screens/pairing/{secret}").json() == {"status": "waiting"}
+    assert poll_pairing(client, secret).json() == {"status": "waiting"}
 
     claimed = admin_client.post(
         "/admin/screens/claim/", {"code": code.lower(), "screen": screen.pk}
     )
     assert claimed.status_code == 302
 
-    answer = client.get(f"/api/v1/screens/pairing/{secret}").json()
+    answer = poll_pairing(client, secret).json()
     assert answer["status"] == "claimed"
     token = answer["token"]
-    assert client.get(f"/api/v1/screens/pairing/{secret}").status_code == 404
+    assert poll_pairing(client, secret).status_code == 404
     manifest = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/screens/manifest")
     assert manifest.status_code == 200
     assert manifest.json()["screen"]["id"] == screen.pk
@@ -172,8 +176,8 @@ def test_plays_tolerate_a_player_clock_minutes_off(screen_client):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"item": "999999"}, "未知内容"),
-        ({"started_at": "2999-01-01T00:00:00+08:00"}, "时间在未来"),
+        ({"item": "999999"}, "从未下发"),
+        ({"started_at": "2099-01-01T00:00:00+08:00"}, "时间在未来"),
         ({"started_at": "2001-01-01T00:00:00+08:00"}, "早于 30 天前"),
     ],
 )
@@ -243,7 +247,7 @@ def test_api_is_in_the_openapi_document(client):
         "/api/v1/screens/heartbeat",
         "/api/v1/screens/plays",
         "/api/v1/screens/pairing",
-        "/api/v1/screens/pairing/{claim_secret}",
+        "/api/v1/screens/pairing/poll",
     ):
         assert path in paths
 
@@ -254,7 +258,7 @@ def test_api_error_schema_is_not_shared_with_other_apps(client):
     manifest = document["paths"]["/api/v1/screens/manifest"]["get"]["responses"]
     schemas = document["components"]["schemas"]
     error = manifest["401"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-    assert set(schemas[error]["properties"]) == {"detail", "error"}
+    assert set(schemas[error]["properties"]) == {"detail", "error", "rejected"}
     item = schemas["ManifestOut"]["properties"]["items"]["additionalProperties"]["$ref"]
     panels = schemas[item.rsplit("/", 1)[1]]["properties"]["panels"]["anyOf"][0]["items"]["$ref"]
     assert set(schemas[panels.rsplit("/", 1)[1]]["properties"]) == {"media", "text", "duration"}

@@ -108,8 +108,9 @@ def test_bearer_header_opens_the_stream_too(screen_and_token):
 
 
 def test_under_asgi_idle_streams_hold_no_thread(
-    screen_and_token, django_capture_on_commit_callbacks
+    screen_and_token, django_capture_on_commit_callbacks, settings
 ):
+    settings.SCREENS_EVENTS_MAX_STREAMS = 40  # forty streams of one screen, for the count only
     screen, token = screen_and_token
     ticket = ticket_for(token)
 
