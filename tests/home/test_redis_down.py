@@ -16,7 +16,6 @@ from django.test import AsyncClient, Client
 from django.utils import timezone
 
 from kepuqingcheng import cache as resilient
-from kepuqingcheng.settings import environment
 from screens.provisioning import provision
 from tests.content.factories import ArticlePageFactory
 from tests.servers import RedisServer
@@ -27,25 +26,6 @@ pytestmark = [
 ]
 
 EVENTS = "/api/v1/screens/events"
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def site_on_own_redis(redis_server, settings, monkeypatch):
-    """The cache exactly as REDIS_URL configures it, on our own server."""
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
-    settings.CACHES = {"default": environment.cache("REDIS_URL")}
-    settings.REDIS_URL = redis_server.url
-    settings.SCREENS_EVENTS_KEEPALIVE_SECONDS = 0.2
-    settings.SCREENS_EVENTS_MAX_SECONDS = 1
-    return redis_server
 
 
 @pytest.fixture
