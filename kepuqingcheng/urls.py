@@ -37,3 +37,6 @@ if settings.SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage is a 503 with Retry-After, not a 500 (see kepuqingcheng/errors.py).
+handler500 = "kepuqingcheng.errors.server_error"
