@@ -13,8 +13,9 @@ Django's ``RedisCache`` with two changes:
   everything uses it again without a restart. ``/readyz`` calls ``check()``, which bypasses
   all this and raises.
 - **One connection pool per process.** Django keeps a cache object per thread, and under ASGI per
-  request context, and each builds its own pool: every request opened a new connection (and sent
-  a SELECT). Pools are kept here, per server URL and options, and shared by all of them.
+  request context, and each built its own pool: every request opened a new connection (and sent
+  a SELECT). Pools, and the client objects on them, are kept here per server URL and options and
+  shared by all of them.
 """
 
 import logging
@@ -29,27 +30,40 @@ logger = logging.getLogger(__name__)
 PAUSE_SECONDS = 1.0
 LOG_INTERVAL = 30.0
 
-_pools = {}
-_pools_lock = threading.Lock()
+# {(url, options): redis.Redis client on its own connection pool}, shared by this process.
+_clients = {}
+_clients_lock = threading.Lock()
 
 
-def _pool_key(url, options):
+def _client_key(url, options):
     return (url, tuple(sorted((name, repr(value)) for name, value in options.items())))
 
 
 class SharedPoolClient(RedisCacheClient):
-    def _get_connection_pool(self, write):
+    """Django's client, but with the process's pool and client object for each server.
+
+    Building a ``redis.Redis`` took 0.5 ms on the bench machine (redis-py sets up its command
+    callbacks each time), and Django built one per cache call, several per page; the client is
+    thread-safe, so one per server serves every thread and request.
+    """
+
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
+        self._shared = {}
+
+    def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
-        key = _pool_key(self._servers[index], self._pool_options)
-        pool = _pools.get(key)
-        if pool is None:
-            with _pools_lock:
-                pool = _pools.get(key)
-                if pool is None:
-                    pool = _pools[key] = self._pool_class.from_url(
-                        self._servers[index], **self._pool_options
-                    )
-        return pool
+        client = self._shared.get(index)
+        if client is None:
+            url = self._servers[index]
+            shared_key = _client_key(url, self._pool_options)
+            with _clients_lock:
+                client = _clients.get(shared_key)
+                if client is None:
+                    pool = self._pool_class.from_url(url, **self._pool_options)
+                    client = _clients[shared_key] = self._client(connection_pool=pool)
+            self._shared[index] = client
+        return client
 
 
 class _Health:
