@@ -7,7 +7,7 @@ process, as `make run` does) and measures requests/second in interleaved rounds 
 keep-alive connection, so the machine's load affects every URL alike. Targets: the 304 at least
 0.5 of the static file with no database query; the second identical 200 not rendered again (no
 query either). The same database is also served by a second uvicorn with ``REDIS_URL`` set (see
-bench/redis_column.py), measured in the same rounds: the "Redis" columns, target at least 0.8 of
+bench/serving.py), measured in the same rounds: the "Redis" columns, target at least 0.8 of
 the in-process rate.
 
     .venv/bin/python bench/feeds.py
@@ -155,30 +155,15 @@ def measure(connection, path, headers, expected, seconds):
 
 
 def start_server(env):
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "kepuqingcheng.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    from serving import start_uvicorn
+
+    server, port = start_uvicorn("kepuqingcheng.asgi:application", env)
     wait_until_up(port, server)
     return server, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
 
 def main():
-    from redis_column import redis_url
+    from serving import redis_url
 
     with tempfile.TemporaryDirectory(prefix="kepu-bench-feeds-") as tmp, redis_url() as redis:
         folder = Path(tmp)

@@ -5,7 +5,7 @@ cover image), serves the site with uvicorn (one process, as `make run` does) and
 requests/second for each URL in interleaved rounds over one keep-alive connection, so the
 machine's load affects every URL alike. Prints each rate and its ratio to /healthz and to the
 static file; the target is at least 0.25 of /healthz. The same database is also served by a
-second uvicorn with ``REDIS_URL`` set (see bench/redis_column.py), measured in the same rounds:
+second uvicorn with ``REDIS_URL`` set (see bench/serving.py), measured in the same rounds:
 the "Redis" columns, where the target is at least 0.8 of the in-process rate.
 
 There is no whole-page or HTTP cache: every request goes through the middleware, routing and the
@@ -144,33 +144,17 @@ def measure(connection, url, seconds):
 
 
 def start_server(env):
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "--factory",
-            # bench/ is a namespace package: on sys.path itself, bench/search.py would
-            # shadow the search app.
-            "bench.pages:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    from serving import start_uvicorn
+
+    # bench/ is a namespace package: on sys.path itself, bench/search.py would shadow the
+    # search app.
+    server, port = start_uvicorn("bench.pages:application", env, factory=True)
     wait_until_up(port, server)
     return server, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
 
 def main():
-    from redis_column import redis_url
+    from serving import redis_url
 
     with tempfile.TemporaryDirectory(prefix="kepu-bench-pages-") as tmp, redis_url() as redis:
         folder = Path(tmp)

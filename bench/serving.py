@@ -1,4 +1,5 @@
-"""The Redis server for the benches' "Redis" column: in-process cache vs Redis, side by side.
+"""What the benches that compare the in-process cache with Redis share: a uvicorn per cache, and
+the Redis server for the "Redis" column.
 
 ``BENCH_REDIS_URL`` names one (it is flushed); otherwise a throw-away ``redis-server`` is started
 on a free loopback port and stopped afterwards. Without either, the column is left out.
@@ -9,8 +10,12 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _free_port():
@@ -54,3 +59,13 @@ def redis_url():
         finally:
             server.terminate()
             server.wait(10)
+
+
+def start_uvicorn(app, env, *, factory=False):
+    """(process, port): one uvicorn worker serving ``app`` as `make run` does."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), app]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    # Each server's connection waits while the other server is measured.
+    command += ["--log-level", "warning", "--timeout-keep-alive", "60"]
+    return subprocess.Popen(command, cwd=ROOT, env=env), port  # noqa: S603
