@@ -3,6 +3,7 @@
 import pytest
 
 from kepuqingcheng.settings import environment
+from screens import push
 from tests.servers import RedisServer
 
 
@@ -24,4 +25,6 @@ def site_on_own_redis(redis_server, settings, monkeypatch):
     settings.REDIS_URL = redis_server.url
     settings.SCREENS_EVENTS_KEEPALIVE_SECONDS = 0.2
     settings.SCREENS_EVENTS_MAX_SECONDS = 1
-    return redis_server
+    yield redis_server
+    # The push broker's listener would keep calling on the stopped server.
+    push.get_broker().close()
