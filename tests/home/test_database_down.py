@@ -4,13 +4,15 @@ from the cache (feeds, 304s) goes on as before; once the server is back, so is t
 
 The test starts a PostgreSQL cluster of its own on a free port (never the suite's shared
 server), migrates it, points the default connection of this test process at it, and stops it
-mid-test. It needs Debian's PostgreSQL server binaries; without them it is skipped.
+mid-test. It needs Debian's PostgreSQL server binaries and the suite's PostgreSQL configuration;
+otherwise it is skipped (see the marks below).
 """
 
 import json
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import close_old_connections, connections
@@ -24,9 +26,19 @@ from tests.content.factories import ArticlePageFactory
 from tests.servers import PostgresServer, postgres_bin
 from tests.site_tree import ensure_site_tree
 
-pytestmark = pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        postgres_bin() is None,
+        reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed",
+    ),
+    # Wagtail's search index model and its migrations choose their columns by the vendor of the
+    # default connection when first imported, so a process that set up SQLite cannot build a
+    # PostgreSQL schema; the PostgreSQL pass of the suite runs this test.
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="needs the suite's PostgreSQL configuration (DATABASE_URL=postgres://...)",
+    ),
+]
 
 
 @pytest.fixture
