@@ -6,7 +6,9 @@ database queries of each kind of feed request in-process, then serves the site w
 process, as `make run` does) and measures requests/second in interleaved rounds over one
 keep-alive connection, so the machine's load affects every URL alike. Targets: the 304 at least
 0.5 of the static file with no database query; the second identical 200 not rendered again (no
-query either).
+query either). The same database is also served by a second uvicorn with ``REDIS_URL`` set (see
+bench/serving.py), measured in the same rounds: the "Redis" columns, target at least 0.8 of
+the in-process rate.
 
 Then the cold-cache stampede: just after a content change, 50 clients ask for the same feed at
 once; the p99 of their answer times, with concurrent misses rendering once (the default) and with
@@ -35,6 +37,8 @@ ITEMS = 1000
 ROUNDS = 5
 SECONDS_PER_TURN = 2.0
 TARGET = 0.5
+# The feed with the Redis cache (REDIS_URL) against the in-process cache.
+REDIS_TARGET = 0.8
 FEED = "/feeds/rss/?audience=elderly&audience=public"
 
 SETUP = """
@@ -162,59 +166,73 @@ def measure(connection, path, headers, expected, seconds):
     return count, time.perf_counter() - started
 
 
+def start_server(env):
+    from serving import start_uvicorn
+
+    server, port = start_uvicorn("kepuqingcheng.asgi:application", env)
+    wait_until_up(port, server)
+    return server, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
 def main():
-    with tempfile.TemporaryDirectory(prefix="kepu-bench-feeds-") as tmp:
+    from serving import redis_url
+
+    with tempfile.TemporaryDirectory(prefix="kepu-bench-feeds-") as tmp, redis_url() as redis:
         folder = Path(tmp)
         env, query_counts = prepare(folder)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "kepuqingcheng.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        # The same database served twice: with the in-process cache, and with Redis.
+        caches = {"in-process": env}
+        if redis:
+            caches["Redis"] = {**env, "REDIS_URL": redis}
+        servers = {}
         try:
-            wait_until_up(port, server)
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("GET", FEED)
-            first = connection.getresponse()
-            first.read()
-            etag = first.getheader("ETag")
-            cases = {
-                "feed 200": (FEED, {}, 200),
-                "feed 304": (FEED, {"If-None-Match": etag}, 304),
-                "static file": ("/static/css/site.css", {}, 200),
-            }
-            for path, headers, expected in cases.values():  # warm up
-                measure(connection, path, headers, expected, 0.3)
-            totals = {name: [0, 0.0] for name in cases}
+            for cache_name, cache_env in caches.items():
+                servers[cache_name] = start_server(cache_env)
+            cases = {}
+            for cache_name, (_server, connection) in servers.items():
+                connection.request("GET", FEED)
+                first = connection.getresponse()
+                first.read()
+                etag = first.getheader("ETag")
+                cases[cache_name] = {
+                    "feed 200": (FEED, {}, 200),
+                    "feed 304": (FEED, {"If-None-Match": etag}, 304),
+                    "static file": ("/static/css/site.css", {}, 200),
+                }
+                for path, headers, expected in cases[cache_name].values():  # warm up
+                    measure(connection, path, headers, expected, 0.3)
+            names = list(cases["in-process"])
+            totals = {(name, cache): [0, 0.0] for name in names for cache in servers}
             for _ in range(ROUNDS):
-                for name, (path, headers, expected) in cases.items():
-                    count, elapsed = measure(connection, path, headers, expected, SECONDS_PER_TURN)
-                    totals[name][0] += count
-                    totals[name][1] += elapsed
+                for name in names:
+                    for cache_name, (_server, connection) in servers.items():
+                        path, headers, expected = cases[cache_name][name]
+                        turn = measure(connection, path, headers, expected, SECONDS_PER_TURN)
+                        count, elapsed = turn
+                        totals[name, cache_name][0] += count
+                        totals[name, cache_name][1] += elapsed
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for server, _connection in servers.values():
+                server.terminate()
+                server.wait(timeout=10)
         cold = cold_stampede(env, folder)
 
-    rates = {name: count / elapsed for name, (count, elapsed) in totals.items()}
+    all_rates = {key: count / elapsed for key, (count, elapsed) in totals.items()}
+    rates = {name: all_rates[name, "in-process"] for name in names}
     static = rates["static file"]
     print(f"{ITEMS} items, {ROUNDS} interleaved rounds of {SECONDS_PER_TURN:.0f} s per URL: {FEED}")
-    print(f"{'request':<14}{'req/s':>10}{'÷ static':>11}")
+    with_redis = "Redis" in servers
+    redis_header = f"{'Redis req/s':>13}{'Redis ÷ in-proc':>17}" if with_redis else ""
+    print(f"{'request':<14}{'req/s':>10}{'÷ static':>11}{redis_header}")
+    slow_with_redis = []
     for name, rate in rates.items():
-        print(f"{name:<14}{rate:>10.1f}{rate / static:>11.2f}")
+        line = f"{name:<14}{rate:>10.1f}{rate / static:>11.2f}"
+        if with_redis:
+            redis_rate = all_rates[name, "Redis"]
+            line += f"{redis_rate:>13.1f}{redis_rate / rate:>17.2f}"
+            if name != "static file" and redis_rate / rate < REDIS_TARGET:
+                slow_with_redis.append(name)
+        print(line)
     print("database queries per request (in-process):")
     for name, result in query_counts.items():
         print(
@@ -229,9 +247,14 @@ def main():
         failed.append("the 304 touched the database")
     if query_counts["second 200"]["queries"]:
         failed.append("the second identical 200 was rendered again")
+    if slow_with_redis:
+        slow = ", ".join(slow_with_redis)
+        failed.append(f"with Redis below {REDIS_TARGET:.2f} of in-process: {slow}")
     print(
         f"target: 304 at least {TARGET:.2f} of the static file, 304 and cached 200 with 0 queries"
     )
+    if with_redis:
+        print(f"target: with Redis, the feed 200 and 304 at least {REDIS_TARGET:.2f} of in-process")
     if failed:
         print("missed: " + "; ".join(failed))
         sys.exit(1)

@@ -29,6 +29,10 @@ def _database_answers():
 
 
 def _cache_answers():
+    # The Redis backend turns Redis errors into misses for the site; readiness wants the error.
+    check = getattr(cache, "check", None)
+    if check is not None:
+        return check()
     key = f"readyz:{uuid.uuid4().hex}"
     cache.set(key, "1", timeout=5)
     answered = cache.get(key) == "1"

@@ -29,3 +29,6 @@ urlpatterns = [
 urlpatterns += [re_path(r"^media/(?P<path>.*)$", uploads.serve, name="media")]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage is a 503 with Retry-After, not a 500 (see kepuqingcheng/errors.py).
+handler500 = "kepuqingcheng.errors.server_error"

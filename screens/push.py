@@ -188,6 +188,11 @@ class RedisBroker:
         self._loop_listeners = {}
         self._thread = None
         self._thread_ready = threading.Event()
+        self._closed = threading.Event()
+
+    def close(self):
+        """Stop the listener thread (when settings name another broker, as tests do)."""
+        self._closed.set()
 
     def _sync_client(self):
         import redis
@@ -242,7 +247,7 @@ class RedisBroker:
         loop = asyncio.get_running_loop()
         attempt = 0
         resync = False
-        while True:
+        while not self._closed.is_set():
             client = aredis.Redis.from_url(self.url, socket_connect_timeout=1)
             pubsub = client.pubsub()
             try:
@@ -294,13 +299,11 @@ class RedisBroker:
         return self._thread_ready.wait(timeout)
 
     def _listen_thread(self):
-        import time
-
         import redis
 
         attempt = 0
         resync = False
-        while True:
+        while not self._closed.is_set():
             client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
             pubsub = client.pubsub()
             try:
@@ -311,7 +314,7 @@ class RedisBroker:
                 attempt = 0
                 if resync:
                     self.hub.deliver(Event("manifest", {"resync": True}), None)
-                while True:
+                while not self._closed.is_set():
                     message = pubsub.get_message(timeout=5.0)
                     if message is not None and message.get("type") == "message":
                         self._dispatch(message["data"], None)
@@ -321,7 +324,7 @@ class RedisBroker:
                 delay = LISTENER_BACKOFF[min(attempt, len(LISTENER_BACKOFF) - 1)]
                 attempt += 1
                 logger.warning("screens push: Redis subscription lost; retrying in %ss", delay)
-                time.sleep(delay)
+                self._closed.wait(delay)
             finally:
                 try:
                     pubsub.close()
@@ -350,6 +353,8 @@ def get_broker():
     url = getattr(settings, "REDIS_URL", None) or None
     with _broker_lock:
         if _broker is None or _broker_key != url:
+            if isinstance(_broker, RedisBroker):
+                _broker.close()
             _broker = RedisBroker(url) if url else LocalBroker()
             _broker_key = url
         return _broker

@@ -111,11 +111,13 @@ def cache(name):
     if scheme not in {"redis", "rediss", "unix"}:
         raise SettingError(f"{name} must be a redis:// or rediss:// URL, not {url!r}")
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache with one pool per process, and Redis errors as cache misses.
+        "BACKEND": "kepuqingcheng.cache.ResilientRedisCache",
         "LOCATION": url,
         "KEY_PREFIX": "kepu",
-        # Short timeouts: a stopped Redis must not hang requests or /readyz.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # Short timeouts: an unreachable Redis must cost a request milliseconds, not seconds
+        # (the backend then skips Redis for a moment, see kepuqingcheng/cache.py).
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }
 
 

@@ -119,7 +119,7 @@ def test_cache_is_the_one_redis_url_names():
     cache = caches["default"]
     backend = type(cache).__name__
     if os.environ.get("REDIS_URL"):
-        assert backend == "RedisCache"
+        assert backend == "ResilientRedisCache"
         client = cache._cache.get_client(write=True)
         assert client.ping() is True
     else:
