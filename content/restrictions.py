@@ -6,8 +6,7 @@ generation, which moves on when a restriction is saved or deleted; only when one
 page's restrictions looked up as Wagtail does.
 """
 
-from django.core.cache import cache
-
+from . import memo
 from .generation import FRAGMENT_TIMEOUT, current_generation
 
 
@@ -15,10 +14,10 @@ def any_view_restriction():
     from wagtail.models import PageViewRestriction
 
     key = f"content:any-view-restriction:{current_generation()}"
-    exists = cache.get(key)
+    exists = memo.get(key, timeout=FRAGMENT_TIMEOUT)
     if exists is None:
         exists = PageViewRestriction.objects.exists()
-        cache.set(key, exists, FRAGMENT_TIMEOUT)
+        memo.set(key, exists, FRAGMENT_TIMEOUT)
     return exists
 
 

@@ -12,6 +12,9 @@ was measured). ``get_or_render`` lets one of them render and the others wait for
   holder died or failed). A cache that cannot be reached reads as "no lock", so nobody waits for
   a render that cannot be stored.
 
+Every key here embeds the content generation, so reads and writes go through ``content.memo``,
+which also keeps the value in this process when the cache is Redis.
+
 ``CACHE_STAMPEDE_LOCK = False`` (environment variable of the same name) turns the waiting off;
 ``bench/feeds.py`` uses it to measure the difference.
 """
@@ -22,6 +25,8 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+
+from . import memo
 
 LOCK_SECONDS = 10
 WAIT_SECONDS = 5.0
@@ -61,14 +66,14 @@ def enabled():
 def get_or_render(key, render, timeout, keep=None):
     """The value cached under ``key``, or ``render()``'s, stored for ``timeout`` seconds unless
     ``keep(value)`` says otherwise; concurrent misses on one key render once."""
-    value = cache.get(key, MISSING)
+    value = memo.get(key, MISSING, timeout)
     if value is not MISSING:
         return value
     if not enabled():
         return _render_and_store(key, render, timeout, keep)
     _locks.acquire(key)
     try:
-        value = cache.get(key, MISSING)
+        value = memo.get(key, MISSING, timeout)
         if value is not MISSING:
             return value
         return _across_processes(key, render, timeout, keep)
@@ -100,5 +105,5 @@ def _across_processes(key, render, timeout, keep):
 def _render_and_store(key, render, timeout, keep):
     value = render()
     if keep is None or keep(value):
-        cache.set(key, value, timeout)
+        memo.set(key, value, timeout)
     return value

@@ -13,11 +13,11 @@ ALLOWED_HOSTS ever make a cache key.
 
 import hashlib
 
-from django.core.cache import cache
 from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
+from content import memo
 from content.generation import FRAGMENT_TIMEOUT, current_generation
 
 _NO_SITE = "none"
@@ -28,13 +28,13 @@ def cached_site(request):
     port = request.get_port()
     raw = f"{current_generation(request)}|{hostname}|{port}"
     key = f"home:site:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
-    site = cache.get(key)
+    site = memo.get(key, timeout=FRAGMENT_TIMEOUT)
     if site is None:
         site = Site._find_for_request(request)
         if site is not None:
             # Routing starts at site.root_page.localized.specific: keep the specific page.
             site.root_page = site.root_page.specific
-        cache.set(key, site if site is not None else _NO_SITE, FRAGMENT_TIMEOUT)
+        memo.set(key, site if site is not None else _NO_SITE, FRAGMENT_TIMEOUT)
     return None if site == _NO_SITE else site
 
 
