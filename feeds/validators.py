@@ -5,7 +5,8 @@ replaced whenever public content may change (publish, unpublish, save, delete, m
 things pages show or are filtered by). A validator is computed once per (answer, generation)
 from a single cheap query over the matching rows (ids, publish times and paths only) and kept in
 the cache under that generation. A conditional request whose validator is cached costs two cache
-reads (the generation, then the validator under it) and no database query. Because the ETag
+reads (the generation, then the validator under it; with Redis the validator usually comes from
+this process, ``content.memo``) and no database query. Because the ETag
 hashes what the answer lists, a change elsewhere gives a new generation but the same ETag, so
 readers of unaffected feeds keep getting 304s.
 """
@@ -13,13 +14,13 @@ readers of unaffected feeds keep getting 304s.
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Max
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 from wagtail.models import PageLogEntry
 
+from content import memo
 from content.generation import current_generation
 from content.models import Audience, Region
 from content.queries import filter_content, live_content
@@ -140,7 +141,7 @@ def validator_for(query, scope, page_id=None):
 
 def cached_validator(query, scope, page_id=None):
     """The validator if it is cached for the current generation, else None; never queries."""
-    return cache.get(_validator_key(query, scope, page_id))
+    return memo.get(_validator_key(query, scope, page_id), timeout=VALIDATOR_TIMEOUT)
 
 
 def not_modified(request, validator):
