@@ -1,12 +1,12 @@
 """The knowledge-base importer behind ``import_content`` and ``load_demo``.
 
-One JSON object per line (the format is in DESIGN.md). Every line is validated completely before
-anything is written, then written in its own transaction, so a bad line changes nothing while the
-good lines around it still land. ``(source, external_id)`` is the identity across all four page
-types. A fingerprint of the line (its normalised JSON plus the SHA-256 of every file it names) is
-kept per page, so re-importing an unchanged line writes nothing — no revision, no new files.
-Files are stored once per content: the SHA-256 of their bytes finds the image, media item or
-document stored before, whichever line brought it.
+One JSON object per line (format: docs/import-format.md). Every line is validated completely
+before anything is written, then written in its own transaction, so a bad line changes nothing
+while the good lines around it still land. ``(source, external_id)`` is the identity across all
+four page types. A fingerprint of the line (its normalised JSON plus the SHA-256 of every file it
+names) is kept per page, so re-importing an unchanged line writes nothing — no revision, no new
+files. Files are stored once per content: the SHA-256 of their bytes finds the image, media item
+or document stored before, whichever line brought it.
 """
 
 import contextlib

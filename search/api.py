@@ -1,4 +1,4 @@
-"""GET /api/v1/search: the site search as JSON (contract in DESIGN.md)."""
+"""GET /api/v1/search: the site search as JSON (contract in docs/contracts.md)."""
 
 from django.http import JsonResponse
 from ninja import Query, Router, Schema

@@ -1,4 +1,4 @@
-"""GET /api/v1/search: the contract in DESIGN.md, filters, facets, and 400s for bad input."""
+"""GET /api/v1/search: the contract in docs/contracts.md, filters, facets, 400s for bad input."""
 
 import pytest
 from taggit.models import Tag

@@ -14,8 +14,9 @@ PLAIN_PROGRESS_EVERY = 200
 
 class Command(BaseCommand):
     help = (
-        "Import knowledge-base content from a JSONL file (format in DESIGN.md). Each line is "
-        "committed on its own; bad lines are reported as `line N: field: reason` and skipped."
+        "Import knowledge-base content from a JSONL file (format in docs/import-format.md). "
+        "Each line is committed on its own; bad lines are reported as "
+        "`line N: field: reason` and skipped."
     )
 
     def add_arguments(self, parser):
