@@ -21,7 +21,6 @@ rounds.
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -104,12 +103,6 @@ for name, headers in [("first 200", {}), ("second 200", {}), ("304", None)]:
                     "items": response.content.count(b"<item>")}
 print(json.dumps(counts))
 """
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(folder):
@@ -312,6 +305,8 @@ def cold_round(port):
 
 def cold_stampede(env, folder):
     """{"lock off": [...], "lock on": [...]} answer times over COLD_ROUNDS interleaved rounds."""
+    from serving import free_port
+
     servers = {}
     try:
         for name, flag in (("lock off", "false"), ("lock on", "true")):

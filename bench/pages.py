@@ -21,7 +21,6 @@ for information; the target applies to the ordinary rows.
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,12 +58,6 @@ for n in range(%(items)d):
 from content.models import ArticlePage
 print(ArticlePage.objects.live().order_by("-first_published_at").first().url)
 """
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(folder):

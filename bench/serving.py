@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port():
+def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -44,7 +44,7 @@ def redis_url():
         print("no redis-server and no BENCH_REDIS_URL: Redis column left out")
         yield None
         return
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="kepu-bench-redis-") as folder:
         command = [binary, "--save", "", "--appendonly", "no", "--port", str(port)]
         command += ["--bind", "127.0.0.1", "--dir", folder]
@@ -63,7 +63,7 @@ def redis_url():
 
 def start_uvicorn(app, env, *, factory=False):
     """(process, port): one uvicorn worker serving ``app`` as `make run` does."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), app]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     # Each server's connection waits while the other server is measured.
