@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -39,6 +41,54 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class RequestThreads:
+    """Counts the live server's request threads, so a test can wait until none is running."""
+
+    def __init__(self, server):
+        self.running = 0
+        self.changed = threading.Condition()
+        handle = server.process_request_thread
+
+        def counted(request, client_address):
+            with self.changed:
+                self.running += 1
+            try:
+                handle(request, client_address)
+            finally:
+                with self.changed:
+                    self.running -= 1
+                    self.changed.notify_all()
+
+        server.process_request_thread = counted
+
+    def wait_until_idle(self, timeout):
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while self.running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+        return True
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_before_flush(live_server, transactional_db):
+    """Hold the database flush until the live server has finished every request.
+
+    A browser closed at the end of a test can leave a request running on the server, say a proof
+    of play inside its transaction; PostgreSQL's TRUNCATE then deadlocks with it and the flush
+    fails, leaving rows behind for the next test. Fixtures that open browsers are set up after
+    this one, so their contexts are closed before this waits.
+    """
+    server = live_server.thread.httpd
+    if not hasattr(server, "request_threads"):
+        server.request_threads = RequestThreads(server)
+    yield
+    # Event streams notice the closed browser at their next keep-alive write.
+    assert server.request_threads.wait_until_idle(timeout=30), "the live server never went idle"
 
 
 class ConsoleLog:
