@@ -19,9 +19,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction
 
 from .generation import current_generation
-from .models import CONTENT_PAGE_MODELS
-
-CONTENT_KINDS = {model.content_kind: model for model in CONTENT_PAGE_MODELS}
+from .models import CONTENT_KINDS, CONTENT_PAGE_MODELS
 
 
 def with_review_record():
