@@ -220,10 +220,7 @@ def _read(item, *names):
 
 
 def codes_within(codes):
-    """The region codes of the given regions and of every region below them."""
-    from .models import Region
-    from .queries import region_ids_within
+    """The region codes of the given regions and of every region below them (two queries)."""
+    from .queries import regions_within
 
-    return set(
-        Region.objects.filter(pk__in=region_ids_within(codes)).values_list("code", flat=True)
-    )
+    return set(regions_within(codes).values_list("code", flat=True))
