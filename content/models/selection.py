@@ -44,7 +44,7 @@ class ContentKindsField(models.JSONField):
             help_text=self.help_text,
             required=not self.blank,
             choices=CONTENT_KIND_CHOICES,
-            widget=forms.CheckboxSelectMultiple,
+            widget=kwargs.get("widget") or forms.CheckboxSelectMultiple,
         )
 
 

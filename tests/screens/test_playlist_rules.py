@@ -101,6 +101,11 @@ def test_the_admin_offers_types_and_topics_as_choices(site_tree, admin_client):
         reverse("screens_playlist:add"), {**data, "name": "播客", "kinds": ["podcast"]}
     )
     assert refused.status_code == 200 and not Playlist.objects.filter(name="播客").exists()
+    Playlist.objects.create(
+        name="旧规则", rule_note="迁移时未找到这些主题，已从规则中移除：旧主题。"
+    )
+    listing = admin_client.get(reverse("screens_playlist:index")).content.decode()
+    assert "已从规则中移除：旧主题" in listing
 
 
 @pytest.mark.django_db(transaction=True)
