@@ -114,11 +114,8 @@ class ContentFilter:
                 raise FilterError("invalid", key, invalid)
             if len(values) > MAX_VALUES:
                 raise FilterError("too_many", key, limit=MAX_VALUES)
-            if values and (key == "type" or known is not None):
-                existing = (known or database_vocabulary)(key, values)
-                missing = next((value for value in values if value not in existing), None)
-                if missing is not None:
-                    raise FilterError("unknown", key, missing)
+            if key == "type" or known is not None:
+                _check_known(key, values, known or database_vocabulary)
             found[attribute] = tuple(values)
         return cls(**found)
 
@@ -130,12 +127,7 @@ class ContentFilter:
     def check_known(self, known=database_vocabulary):
         """FilterError naming the first audience, topic or region that does not exist."""
         for key, attribute in KEYS[1:]:
-            values = getattr(self, attribute)
-            if values:
-                existing = known(key, values)
-                missing = next((value for value in values if value not in existing), None)
-                if missing is not None:
-                    raise FilterError("unknown", key, missing)
+            _check_known(key, getattr(self, attribute), known)
 
     @classmethod
     def lenient(cls, query, known=database_vocabulary):
@@ -143,8 +135,8 @@ class ContentFilter:
         first ``MAX_VALUES`` values of a key are looked at: nobody ticks more by hand."""
         found = {}
         for key, attribute in KEYS:
-            values = [value for value in split_values(raw_values(query, key)) if _valid(value)]
-            values = values[:MAX_VALUES]
+            raw = raw_values(query, key)[:MAX_VALUES]
+            values = [value for value in split_values(raw) if _valid(value)][:MAX_VALUES]
             existing = known(key, values) if values else set()
             found[attribute] = tuple(value for value in values if value in existing)
         return cls(**found)
@@ -207,6 +199,14 @@ class ContentFilter:
             return not self.regions or not regions.isdisjoint(_read(item, "regions"))
 
         return matches
+
+
+def _check_known(key, values, known):
+    if values:
+        existing = known(key, values)
+        missing = next((value for value in values if value not in existing), None)
+        if missing is not None:
+            raise FilterError("unknown", key, missing)
 
 
 def _read(item, *names):
