@@ -5,6 +5,7 @@ from taggit.models import Tag
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .models import ContentPageTag, Region
+from .models.selection import move_topic_links
 
 
 class RegionForm(WagtailAdminModelForm):
@@ -80,5 +81,6 @@ class TopicMergeForm(forms.Form):
         links = ContentPageTag.objects.filter(tag__in=sources)
         links.filter(content_object_id__in=already_tagged).delete()
         links.update(tag=target)
+        move_topic_links(sources, target)
         Tag.objects.filter(pk__in=[tag.pk for tag in sources]).delete()
         return target, len(sources)

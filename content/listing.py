@@ -9,8 +9,6 @@ listings and home sections are cached under it (``content.fragments``), so a rep
 page runs none. Only what differs per visitor is rendered on every request, by the page template.
 """
 
-from dataclasses import dataclass, field
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
@@ -23,8 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.images import get_image_model
 
+from .filters import ContentFilter
 from .fragments import cached
 from .models import (
+    CONTENT_KIND_CHOICES,
+    CONTENT_KIND_LABELS,
+    CONTENT_KINDS,
     CONTENT_PAGE_MODELS,
     Audience,
     ContentIndexPage,
@@ -34,13 +36,11 @@ from .models import (
     Hazard,
     Region,
 )
-from .queries import CONTENT_KINDS, filter_content, live_content
+from .queries import live_content
 
 PAGE_SIZE = 12
 HOME_NEWEST = 6
 HOME_EMERGENCY = 4
-FILTER_KEYS = ("type", "audience", "topic", "region")
-KIND_LABELS = {model.content_kind: model.content_kind_label for model in CONTENT_PAGE_MODELS}
 
 
 # What a card reads from each page. Loading only these (not the StreamField body, which would be
@@ -92,67 +92,20 @@ def card_rows(queryset):
     return queryset.values_list("pk", "content_type_id")
 
 
-@dataclass
-class ListingFilters:
-    """The filters in a listing URL, keeping only values that exist: a stale or mistyped link
-    shows a wider listing rather than an error."""
-
-    kinds: list = field(default_factory=list)
-    audiences: list = field(default_factory=list)
-    topics: list = field(default_factory=list)
-    regions: list = field(default_factory=list)
-
-    @classmethod
-    def from_query(cls, query, fixed=None, choices=None):
-        """``choices`` is ``filter_choices()``; known values are checked against it, not the
-        database."""
-        fixed = fixed or {}
-        choices = choices if choices is not None else filter_choices_uncached()
-
-        def values(key):
-            # Only the first 20 values of a key are looked at: nobody ticks more by hand.
-            return [value.strip() for value in query.getlist(key)[:20] if value.strip()]
-
-        filters = cls(
-            kinds=_ordered(CONTENT_KINDS, values("type")),
-            audiences=_ordered(choices["audience_slugs"], values("audience")),
-            topics=_ordered(choices["tag_slugs"], values("topic")),
-            regions=_ordered(choices["region_codes"], values("region")),
-        )
-        for name, value in fixed.items():
-            setattr(filters, name, [value])
-        return filters
-
-    def pairs(self):
-        """(key, value) pairs in a fixed order: the same filters always give the same URL."""
-        return [
-            (key, value)
-            for key, values in zip(
-                FILTER_KEYS, (self.kinds, self.audiences, self.topics, self.regions), strict=True
-            )
-            for value in values
-        ]
-
-    def apply(self, queryset):
-        return filter_content(
-            queryset,
-            kinds=self.kinds,
-            audiences=self.audiences,
-            topics=self.topics,
-            regions=self.regions,
-        )
-
-    @property
-    def active(self):
-        return any([self.kinds, self.audiences, self.topics, self.regions])
-
-
-def _ordered(known, asked):
-    seen = []
-    for value in asked:
-        if value in known and value not in seen:
-            seen.append(value)
-    return seen
+def listing_filters(query, fixed=None, choices=None):
+    """The filters in a listing URL, keeping only values that exist (``ContentFilter.lenient``):
+    a stale or mistyped link shows a wider listing rather than an error. ``choices`` is
+    ``filter_choices()``; values are checked against it, not the database. ``fixed`` sets
+    a key outright (an audience or topic page's own)."""
+    choices = choices if choices is not None else filter_choices_uncached()
+    known = {
+        "type": CONTENT_KINDS,
+        "audience": choices["audience_slugs"],
+        "topic": choices["tag_slugs"],
+        "region": choices["region_codes"],
+    }
+    filters = ContentFilter.lenient(query, known=lambda key, values: known[key])
+    return filters.with_values(**{name: [value] for name, value in (fixed or {}).items()})
 
 
 def filter_choices_uncached():
@@ -183,7 +136,7 @@ def filter_options(filters, hidden=(), choices=None):
     """The choices offered in the filter form, each marked when it is in the URL."""
     choices = choices if choices is not None else filter_choices_uncached()
     groups = [
-        ("type", _("类型"), list(KIND_LABELS.items()), filters.kinds),
+        ("type", _("类型"), CONTENT_KIND_CHOICES, filters.kinds),
         ("audience", _("受众"), choices["audience"], filters.audiences),
         ("topic", _("主题"), choices["topic"], filters.topics),
         ("region", _("地区"), choices["region"], filters.regions),
@@ -213,9 +166,9 @@ def listing_context(request, *, fixed=None, hidden=()):
     which is cached the same way: a repeat view costs three cache reads and no query.
     """
     choices = filter_choices(request)
-    filters = ListingFilters.from_query(request.GET, fixed=fixed, choices=choices)
-    filter_pairs = filters.pairs()
-    key = (request.path, tuple(sorted(hidden)), urlencode(filter_pairs))
+    filters = listing_filters(request.GET, fixed=fixed, choices=choices)
+    filter_pairs = filters.canonical().pairs()
+    key = (request.path, tuple(sorted(hidden)), filters.query_string())
 
     def queryset():
         return filters.apply(live_content(request_site=_site(request)))
@@ -242,7 +195,7 @@ def listing_context(request, *, fixed=None, hidden=()):
                 else "",
                 "next_url": page_link(page_obj.next_page_number()) if page_obj.has_next() else "",
                 "items": card_pages(page_obj.object_list),
-                "kind_labels": KIND_LABELS,
+                "kind_labels": CONTENT_KIND_LABELS,
             },
         )
 
@@ -353,7 +306,7 @@ def home_sections(request, home):
         ],
         "emergency": [cards[pk] for pk in emergency_ids if pk in cards],
         "featured": [cards[pk] for pk in featured_ids if pk in cards],
-        "kind_labels": KIND_LABELS,
+        "kind_labels": CONTENT_KIND_LABELS,
     }
 
 

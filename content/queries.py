@@ -19,9 +19,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction
 
 from .generation import current_generation
-from .models import CONTENT_PAGE_MODELS
-
-CONTENT_KINDS = {model.content_kind: model for model in CONTENT_PAGE_MODELS}
+from .models import CONTENT_KINDS, CONTENT_PAGE_MODELS
 
 
 def with_review_record():
@@ -108,10 +106,16 @@ def filter_content(queryset, *, kinds=(), audiences=(), topics=(), regions=()):
     return queryset
 
 
-def region_ids_within(codes):
+def regions_within(codes):
+    """The regions with these codes and every region below them (a queryset; finding the
+    regions' tree paths costs one query now)."""
     from .models import Region
 
     condition = Q(pk__in=[])
     for path in Region.objects.filter(code__in=codes).values_list("path", flat=True):
         condition |= Q(path__startswith=path)
-    return list(Region.objects.filter(condition).values_list("pk", flat=True))
+    return Region.objects.filter(condition)
+
+
+def region_ids_within(codes):
+    return list(regions_within(codes).values_list("pk", flat=True))

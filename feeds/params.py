@@ -5,20 +5,19 @@ the caches and forms the feed's self URL. Whether an audience, topic or region e
 against the database only when a validator has to be computed (see ``feeds.validators``).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
-from content.queries import CONTENT_KINDS
+from content.filters import KEYS, MAX_VALUES, ContentFilter, FilterError
+from content.models import CONTENT_KINDS
 
-FILTERS = ("type", "audience", "topic", "region")
+FILTERS = tuple(key for key, _attribute in KEYS)
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
 # Deep pages cost an OFFSET scan and no reader needs them; 1,000 pages of 100 is the whole corpus.
 MAX_PAGE = 1000
-MAX_VALUES_PER_FILTER = 20
-MAX_VALUE_LENGTH = 100
 MAX_QUERY_STRING = 2048
 
 
@@ -26,12 +25,28 @@ class BadParameters(ValueError):
     """The request's parameters cannot be answered; the message says why, in Chinese."""
 
 
+def bad_filter(error):
+    """BadParameters for a FilterError, in the feeds' and content API's wording."""
+    name = error.key
+    if error.problem == "invalid":
+        return BadParameters(_("%(name)s 的取值无效。") % {"name": name})
+    if error.problem == "too_many":
+        return BadParameters(
+            _("%(name)s 最多 %(max)d 个取值。") % {"name": name, "max": MAX_VALUES}
+        )
+    if name == "type":
+        return BadParameters(
+            _("未知的 type：%(value)s（可选 %(choices)s）。")
+            % {"value": error.value, "choices": ", ".join(CONTENT_KINDS)}
+        )
+    return BadParameters(_("未知的 %(name)s：%(value)s。") % {"name": name, "value": error.value})
+
+
 @dataclass(frozen=True)
 class ContentQuery:
-    types: tuple = ()
-    audiences: tuple = ()
-    topics: tuple = ()
-    regions: tuple = ()
+    """A feed's or the content API's filter (canonical: values sorted) and page."""
+
+    filter: ContentFilter = field(default_factory=ContentFilter)
     limit: int = DEFAULT_LIMIT
     page: int = 1
 
@@ -41,12 +56,7 @@ class ContentQuery:
 
     def filter_pairs(self):
         """(name, value) pairs of the filters, sorted, so equal filters give equal strings."""
-        pairs = []
-        for name, values in zip(
-            FILTERS, (self.types, self.audiences, self.topics, self.regions), strict=True
-        ):
-            pairs.extend((name, value) for value in values)
-        return pairs
+        return self.filter.canonical().pairs()
 
     def query_string(self, *, page=None, with_paging=True):
         pairs = self.filter_pairs()
@@ -76,43 +86,20 @@ def _int(name, raw, default, low, high):
     return value
 
 
-def _values(name, raw_values):
-    values = []
-    for raw in raw_values:
-        for value in raw.split(","):
-            value = value.strip()
-            if not value:
-                continue
-            if len(value) > MAX_VALUE_LENGTH or not value.isprintable():
-                raise BadParameters(_("%(name)s 的取值无效。") % {"name": name})
-            if value not in values:
-                values.append(value)
-    if len(values) > MAX_VALUES_PER_FILTER:
-        raise BadParameters(
-            _("%(name)s 最多 %(max)d 个取值。") % {"name": name, "max": MAX_VALUES_PER_FILTER}
-        )
-    return tuple(sorted(values))
-
-
 def parse(query_dict, query_string=""):
-    """A ContentQuery from request.GET (a QueryDict), or BadParameters."""
+    """A ContentQuery from request.GET (a QueryDict), or BadParameters. Pure: whether the
+    audiences, topics and regions exist is asked only when a validator is computed."""
     if len(query_string) > MAX_QUERY_STRING:
         raise BadParameters(_("查询字符串过长。"))
     unknown = sorted(set(query_dict) - {*FILTERS, "limit", "page"})
     if unknown:
         raise BadParameters(_("未知参数：%(names)s。") % {"names": ", ".join(unknown)[:200]})
-    types = _values("type", query_dict.getlist("type"))
-    bad_types = [value for value in types if value not in CONTENT_KINDS]
-    if bad_types:
-        raise BadParameters(
-            _("未知的 type：%(value)s（可选 %(choices)s）。")
-            % {"value": bad_types[0], "choices": ", ".join(CONTENT_KINDS)}
-        )
+    try:
+        content_filter = ContentFilter.parse(query_dict).canonical()
+    except FilterError as error:
+        raise bad_filter(error) from None
     return ContentQuery(
-        types=types,
-        audiences=_values("audience", query_dict.getlist("audience")),
-        topics=_values("topic", query_dict.getlist("topic")),
-        regions=_values("region", query_dict.getlist("region")),
+        filter=content_filter,
         limit=_int("limit", query_dict.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
         page=_int("page", query_dict.get("page"), 1, 1, MAX_PAGE),
     )

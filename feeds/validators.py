@@ -16,17 +16,15 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 from django.utils.http import http_date, parse_http_date_safe
-from django.utils.translation import gettext as _
-from taggit.models import Tag
 from wagtail.models import PageLogEntry
 
 from content import memo
+from content.filters import FilterError
 from content.generation import current_generation
-from content.models import Audience, Region
-from content.queries import filter_content, live_content
+from content.queries import live_content
 from content.singleflight import get_or_render
 
-from .params import BadParameters
+from .params import bad_filter
 
 # Bumped when the rendering code changes shape, so cached bodies from an older release are unused.
 RENDER_VERSION = "1"
@@ -51,30 +49,14 @@ class Validator:
 
 def check_vocabulary(query):
     """BadParameters naming the first audience, topic or region that does not exist."""
-    checks = (
-        ("audience", query.audiences, Audience.objects, "slug"),
-        ("topic", query.topics, Tag.objects, "slug"),
-        ("region", query.regions, Region.objects, "code"),
-    )
-    for name, values, manager, field in checks:
-        if not values:
-            continue
-        known = set(manager.filter(**{f"{field}__in": values}).values_list(field, flat=True))
-        missing = [value for value in values if value not in known]
-        if missing:
-            raise BadParameters(
-                _("未知的 %(name)s：%(value)s。") % {"name": name, "value": missing[0]}
-            )
+    try:
+        query.filter.check_known()
+    except FilterError as error:
+        raise bad_filter(error) from None
 
 
 def matching_pages(query):
-    return filter_content(
-        live_content(),
-        kinds=query.types,
-        audiences=query.audiences,
-        topics=query.topics,
-        regions=query.regions,
-    )
+    return query.filter.apply(live_content())
 
 
 def _stamp(moment):

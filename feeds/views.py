@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from content.models import Audience, ContentIndexPage, Region
-from content.queries import CONTENT_KINDS
+from content.models import CONTENT_KIND_LABELS, Audience, ContentIndexPage, Region
 from content.singleflight import get_or_render
 
 from . import params, validators
@@ -76,17 +75,22 @@ def answer_conditionally(
 
 
 def _title(query):
-    labels = []
-    if query.types:
-        labels += [str(CONTENT_KINDS[kind].content_kind_label) for kind in query.types]
-    if query.audiences:
+    content_filter = query.filter
+    labels = [str(CONTENT_KIND_LABELS[kind]) for kind in content_filter.kinds]
+    if content_filter.audiences:
         labels += list(
-            Audience.objects.filter(slug__in=query.audiences).values_list("name", flat=True)
+            Audience.objects.filter(slug__in=content_filter.audiences).values_list(
+                "name", flat=True
+            )
         )
-    if query.topics:
-        labels += list(Tag.objects.filter(slug__in=query.topics).values_list("name", flat=True))
-    if query.regions:
-        labels += list(Region.objects.filter(code__in=query.regions).values_list("name", flat=True))
+    if content_filter.topics:
+        labels += list(
+            Tag.objects.filter(slug__in=content_filter.topics).values_list("name", flat=True)
+        )
+    if content_filter.regions:
+        labels += list(
+            Region.objects.filter(code__in=content_filter.regions).values_list("name", flat=True)
+        )
     return " · ".join([_("科普青城"), *labels])
 
 

@@ -8,7 +8,6 @@ manifest version, so a poll can be answered from the cache alone.
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,7 +17,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
-from content.models import Audience, Region
+from content.models import Audience, ContentSelection, Region
 
 
 class PlaceType(models.TextChoices):
@@ -44,24 +43,16 @@ class PlaylistOrder(models.TextChoices):
     WEIGHTED = "weighted", _("按权重：权重高的内容在一轮中出现更多次")
 
 
-class Playlist(ClusterableModel):
-    """Rules (audiences, topics, types, regions, newest N, max age) and/or hand-picked items."""
+class Playlist(ContentSelection, ClusterableModel):
+    """Rules (types, audiences, topics, regions, newest N, max age) and/or hand-picked items.
+
+    The rules are real relations to the taxonomy (``content.models.ContentSelection``), so a
+    topic merge or rename reaches the playlist."""
 
     name = models.CharField(_("名称"), max_length=80, unique=True)
     use_rules = models.BooleanField(
         _("按规则选取内容"), default=True, help_text=_("关闭时只播放手选内容。")
     )
-    audiences = models.ManyToManyField(Audience, verbose_name=_("受众"), blank=True)
-    topics = models.CharField(
-        _("主题"), max_length=400, blank=True, help_text=_("主题标识，多个用逗号分隔。")
-    )
-    kinds = models.CharField(
-        _("内容类型"),
-        max_length=60,
-        blank=True,
-        help_text=_("article、video、comic、emergency，多个用逗号分隔；留空为全部。"),
-    )
-    regions = models.ManyToManyField(Region, verbose_name=_("地区"), blank=True)
     newest = models.PositiveSmallIntegerField(
         _("最新 N 条"), default=20, validators=[MinValueValidator(1), MaxValueValidator(200)]
     )
@@ -73,12 +64,18 @@ class Playlist(ClusterableModel):
     )
     card_seconds = models.PositiveSmallIntegerField(_("图文卡片时长（秒）"), default=15)
     panel_seconds = models.PositiveSmallIntegerField(_("漫画每格时长（秒）"), default=8)
+    rule_note = models.TextField(
+        _("规则待核对"),
+        blank=True,
+        help_text=_("系统发现规则中有无法识别的内容时写在这里；核对并修改规则后可清空。"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     panels = [
         FieldPanel("name"),
         MultiFieldPanel(
             [
+                FieldPanel("rule_note"),
                 FieldPanel("use_rules"),
                 FieldPanel("kinds"),
                 FieldPanel("audiences"),
@@ -99,24 +96,6 @@ class Playlist(ClusterableModel):
 
     def __str__(self):
         return self.name
-
-    @property
-    def topic_list(self):
-        return [word.strip() for word in self.topics.split(",") if word.strip()]
-
-    @property
-    def kind_list(self):
-        return [word.strip() for word in self.kinds.split(",") if word.strip()]
-
-    def clean(self):
-        super().clean()
-        from content.queries import CONTENT_KINDS
-
-        unknown = [kind for kind in self.kind_list if kind not in CONTENT_KINDS]
-        if unknown:
-            raise ValidationError(
-                {"kinds": _("未知的内容类型：%(kinds)s") % {"kinds": "、".join(unknown)}}
-            )
 
 
 class PlaylistItem(Orderable):

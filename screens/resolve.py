@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from content.models import CONTENT_PAGE_MODELS, Region
-from content.queries import CONTENT_KINDS, filter_content, live_content
+from content.queries import live_content
 
 DEFAULT_PLAYLIST_NAME = "默认播放列表"
 DEFAULT_NEWEST = 20
@@ -52,13 +52,7 @@ def playlist_entries(playlist, now=None):
             entries.append((page_id, weight, live[page_id]))
             seen.add(page_id)
     if playlist.use_rules:
-        queryset = filter_content(
-            playable_pages(),
-            kinds=[kind for kind in playlist.kind_list if kind in CONTENT_KINDS],
-            audiences=list(playlist.audiences.values_list("slug", flat=True)),
-            topics=playlist.topic_list,
-            regions=list(playlist.regions.values_list("code", flat=True)),
-        )
+        queryset = playlist.as_filter().apply(playable_pages())
         if playlist.max_age_days:
             queryset = queryset.filter(
                 first_published_at__gte=now - datetime.timedelta(days=playlist.max_age_days)

@@ -133,7 +133,8 @@ class PlaylistViewSet(ModelViewSet):
     model = Playlist
     icon = "list-ul"
     menu_label = _("播放列表")
-    list_display = ["name", "order", "newest", "updated_at"]
+    # rule_note: what the system could not recognise in a playlist's rules, for an editor to fix.
+    list_display = ["name", "order", "newest", "rule_note", "updated_at"]
     search_fields = ["name"]
 
 

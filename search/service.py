@@ -8,15 +8,14 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from taggit.models import Tag
 from wagtail.contrib.search_promotions.models import SearchPromotion
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.utils import normalise_query_string
 
 from content.catalogue import get_catalogue
-from content.models import Audience, Region
-from content.queries import CONTENT_KINDS, filter_content, live_content
+from content.filters import MAX_VALUES, ContentFilter, FilterError
+from content.queries import filter_content, live_content
 
 from . import querylog, synonyms
 from .analysis import query_terms
@@ -24,7 +23,7 @@ from .analysis import query_terms
 MAX_QUERY_LENGTH = querylog.MAX_QUERY_LENGTH
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 10
-MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUES = MAX_VALUES
 
 
 class SearchError(ValueError):
@@ -60,30 +59,13 @@ class SearchOutcome:
         return max(1, math.ceil(self.count / self.params.page_size))
 
 
-def _values(raw):
-    """A filter given as repeated parameters and/or comma-separated values."""
-    if raw is None:
-        return []
-    if isinstance(raw, str):
-        raw = [raw]
-    values = []
-    for item in raw:
-        for value in str(item).replace("，", ",").split(","):
-            value = value.strip()
-            if value and value not in values:
-                values.append(value)
-    return values
-
-
-def _check(name, values, known):
-    if len(values) > MAX_FILTER_VALUES:
-        raise SearchError(
-            _("%(name)s 最多 %(max)d 个值") % {"name": name, "max": MAX_FILTER_VALUES}
+def _search_error(error):
+    """SearchError for a FilterError, in the search page's and API's wording."""
+    if error.problem == "too_many":
+        return SearchError(
+            _("%(name)s 最多 %(max)d 个值") % {"name": error.key, "max": MAX_FILTER_VALUES}
         )
-    unknown = [value for value in values if value not in known]
-    if unknown:
-        raise SearchError(_("未知的 %(name)s：%(value)s") % {"name": name, "value": unknown[0]})
-    return values
+    return SearchError(_("未知的 %(name)s：%(value)s") % {"name": error.key, "value": error.value})
 
 
 def _positive_int(name, raw, default, maximum=None):
@@ -109,32 +91,18 @@ def parse_params(
         raise SearchError(_("搜索词不能超过 %(max)d 个字符") % {"max": MAX_QUERY_LENGTH})
     if "\x00" in q:
         raise SearchError(_("搜索词含有无效字符"))
-    kinds = _check("type", _values(kinds), set(CONTENT_KINDS))
-    audiences = _values(audiences)
-    topics = _values(topics)
-    regions = _values(regions)
-    if audiences:
-        _check(
-            "audience",
-            audiences,
-            set(Audience.objects.filter(slug__in=audiences).values_list("slug", flat=True)),
+    try:
+        content_filter = ContentFilter.strict(
+            {"type": kinds, "audience": audiences, "topic": topics, "region": regions}
         )
-    if topics:
-        _check(
-            "topic", topics, set(Tag.objects.filter(slug__in=topics).values_list("slug", flat=True))
-        )
-    if regions:
-        _check(
-            "region",
-            regions,
-            set(Region.objects.filter(code__in=regions).values_list("code", flat=True)),
-        )
+    except FilterError as error:
+        raise _search_error(error) from None
     return SearchParams(
         q=q,
-        kinds=kinds,
-        audiences=audiences,
-        topics=topics,
-        regions=regions,
+        kinds=list(content_filter.kinds),
+        audiences=list(content_filter.audiences),
+        topics=list(content_filter.topics),
+        regions=list(content_filter.regions),
         page=_positive_int("page", page, 1),
         page_size=_positive_int("page_size", page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
     )

@@ -6,8 +6,7 @@ from taggit.models import Tag
 from wagtail.models import Site
 from wagtail.search.backends import get_search_backend
 
-from content.models import Audience, ContentPageTag, Region
-from content.queries import CONTENT_KINDS
+from content.models import CONTENT_KIND_LABELS, Audience, ContentPageTag, Region
 
 from . import querylog
 from .service import (
@@ -27,7 +26,7 @@ def _facet_options(outcome):
     """Each filter's options with their counts and whether they are chosen, for the form."""
     params, facets = outcome.params, outcome.facets
     labels = {
-        "type": {kind: model.content_kind_label for kind, model in CONTENT_KINDS.items()},
+        "type": dict(CONTENT_KIND_LABELS),
         "audience": dict(Audience.objects.values_list("slug", "name")),
         "topic": dict(
             Tag.objects.filter(slug__in=[*facets["topic"], *params.topics]).values_list(

@@ -1,5 +1,6 @@
 from .generation import ContentGeneration
 from .imports import ImportedFile, ImportedItem
+from .kinds import CONTENT_KIND_CHOICES, CONTENT_KIND_LABELS, CONTENT_KINDS, CONTENT_PAGE_MODELS
 from .pages import (
     ArticlePage,
     ComicPage,
@@ -11,11 +12,13 @@ from .pages import (
     VideoPage,
 )
 from .review import ReviewClearance, ReviewTask
+from .selection import ContentKindsField, ContentSelection
 from .taxonomy import Audience, ContentPageTag, Hazard, Phase, Region
 
-CONTENT_PAGE_MODELS = (ArticlePage, VideoPage, ComicPage, EmergencyGuidePage)
-
 __all__ = [
+    "CONTENT_KIND_CHOICES",
+    "CONTENT_KIND_LABELS",
+    "CONTENT_KINDS",
     "CONTENT_PAGE_MODELS",
     "ArticlePage",
     "Audience",
@@ -24,7 +27,9 @@ __all__ = [
     "ContentIndexPage",
     "ContentPage",
     "ContentGeneration",
+    "ContentKindsField",
     "ContentPageTag",
+    "ContentSelection",
     "EmergencyGuidePage",
     "EmergencyIndexPage",
     "Hazard",

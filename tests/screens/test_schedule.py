@@ -123,7 +123,8 @@ def test_rules_playlist_and_durations(screen_and_token):
     screen, _ = screen_and_token
     elderly = ArticlePageFactory(audiences=["elderly"], topics=["防范电信诈骗"])
     ArticlePageFactory(audiences=["youth"])
-    playlist = Playlist.objects.create(name="老年人", topics="防范电信诈骗", card_seconds=20)
+    playlist = Playlist.objects.create(name="老年人", card_seconds=20)
+    playlist.topics.set(playlist.topics.model.objects.filter(slug="防范电信诈骗"))
     playlist.audiences.set(playlist.audiences.model.objects.filter(slug="elderly"))
     screen.playlist = playlist
     screen.save()
@@ -160,8 +161,8 @@ def test_a_playlist_rejects_unknown_content_types():
 
     from screens.models import Playlist
 
-    playlist = Playlist(name="广场轮播", kinds="video, podcast")
+    playlist = Playlist(name="广场轮播", kinds=["video", "podcast"])
     with pytest.raises(ValidationError) as error:
         playlist.full_clean()
     assert "podcast" in str(error.value.message_dict["kinds"])
-    Playlist(name="广场轮播", kinds="video, emergency").full_clean()
+    Playlist(name="广场轮播", kinds=["video", "emergency"]).full_clean()
