@@ -72,3 +72,37 @@ def test_the_play_report_export_escapes_formula_cells(make_screen, admin_client,
     _header, *data = rows(response)
     assert len(data) == 1
     assert data[0][2] == "'" + hostile[:80] and data[0][4] == "'" + hostile
+
+
+def test_the_play_report_exports_xlsx_with_formula_text_kept_as_text(make_screen, admin_client):
+    import openpyxl
+
+    screen, _ = make_screen(name="中山路广场屏")
+    page = ArticlePageFactory()
+    now = timezone.now()
+    Play.objects.create(
+        uuid=uuid.uuid4(),
+        screen=screen,
+        page=page,
+        title=HOSTILE[0],
+        started_at=now,
+        duration_ms=1500,
+        received_at=now,
+    )
+    response = admin_client.get("/admin/screens/report/", {"export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    header, row = list(sheet.iter_rows(values_only=False))
+    assert [cell.value for cell in header] == [
+        "date",
+        "screen_id",
+        "screen",
+        "page_id",
+        "content",
+        "plays",
+        "seconds",
+    ]
+    assert row[4].value == HOSTILE[0] and row[4].data_type == "s"
+    assert [cell.value for cell in row[5:]] == [1, 1.5]
