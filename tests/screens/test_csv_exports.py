@@ -5,6 +5,7 @@ import csv
 import io
 import uuid
 
+import openpyxl
 import pytest
 from django.utils import timezone
 
@@ -27,6 +28,19 @@ HOSTILE = [
 def rows(response):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def one_play(screen, title, duration_ms):
+    now = timezone.now()
+    Play.objects.create(
+        uuid=uuid.uuid4(),
+        screen=screen,
+        page=ArticlePageFactory(),
+        title=title,
+        started_at=now,
+        duration_ms=duration_ms,
+        received_at=now,
+    )
 
 
 def test_safe_cell_quotes_formula_starts_only():
@@ -56,17 +70,7 @@ def test_the_screen_list_export_escapes_formula_cells(make_screen, admin_client,
 def test_the_play_report_export_escapes_formula_cells(make_screen, admin_client, hostile):
     screen, _ = make_screen(name="中山路广场屏")
     Screen.objects.filter(pk=screen.pk).update(name=hostile[:80])
-    page = ArticlePageFactory()
-    now = timezone.now()
-    Play.objects.create(
-        uuid=uuid.uuid4(),
-        screen=screen,
-        page=page,
-        title=hostile,
-        started_at=now,
-        duration_ms=1000,
-        received_at=now,
-    )
+    one_play(screen, title=hostile, duration_ms=1000)
     response = admin_client.get("/admin/screens/report/", {"format": "csv"})
     assert response.status_code == 200
     _header, *data = rows(response)
@@ -75,20 +79,8 @@ def test_the_play_report_export_escapes_formula_cells(make_screen, admin_client,
 
 
 def test_the_play_report_exports_xlsx_with_formula_text_kept_as_text(make_screen, admin_client):
-    import openpyxl
-
     screen, _ = make_screen(name="中山路广场屏")
-    page = ArticlePageFactory()
-    now = timezone.now()
-    Play.objects.create(
-        uuid=uuid.uuid4(),
-        screen=screen,
-        page=page,
-        title=HOSTILE[0],
-        started_at=now,
-        duration_ms=1500,
-        received_at=now,
-    )
+    one_play(screen, title=HOSTILE[0], duration_ms=1500)
     response = admin_client.get("/admin/screens/report/", {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
