@@ -4,8 +4,9 @@ The OpenAPI document is served at /api/v1/openapi.json and the docs at /api/v1/d
 """
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import Throttled, ValidationError
 
 api = NinjaAPI(
     title="科普青城 API",
@@ -25,6 +26,12 @@ def validation_error(request, error):
         location = ".".join(str(part) for part in item.get("loc", ()) if part not in {"query"})
         problems.append(f"{location}: {item.get('msg', 'invalid')}")
     return JsonResponse({"error": "invalid request", "detail": problems}, status=400)
+
+
+@api.exception_handler(Throttled)
+def throttled(request, error):
+    """ninja's own 429 says "Too many requests." in English; the API speaks Chinese."""
+    return api.create_response(request, {"detail": _("请求过于频繁，请稍后再试。")}, status=429)
 
 
 # Routers are registered here so the whole API surface is visible in one place.

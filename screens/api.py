@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
 from wagtail.models import Page
 
 from content.generation import current_generation
@@ -53,15 +54,45 @@ def _bad_request(problems, **extra):
     return _json(body, status=400)
 
 
-def _over_rate(key, limit):
-    bucket = f"screens:rate:{key}:{int(time.time() // 60)}"
-    cache.add(bucket, 0, 120)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # expired between add and incr
-        cache.set(bucket, 1, 120)
-        count = 1
-    return count > limit
+class PerMinute(BaseThrottle):
+    """ninja's throttle hook with a fixed one-minute window counted atomically in the cache.
+
+    Not ninja's ``SimpleRateThrottle``: it keeps a list of timestamps that it reads and writes
+    back, so simultaneous requests can all pass, and it fixes its rate when the API is built. Here
+    ``limit`` is read on every request (settings may change it) and ``ident`` names the bucket
+    (None: not limited); requests over the limit are answered 429 by ninja, with Retry-After.
+    """
+
+    def __init__(self, ident, limit):
+        self.ident = ident
+        self.limit = limit
+
+    def allow_request(self, request):
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        bucket = f"screens:rate:{ident}:{int(time.time() // 60)}"
+        cache.add(bucket, 0, 120)
+        try:
+            count = cache.incr(bucket)
+        except ValueError:  # expired between add and incr
+            cache.set(bucket, 1, 120)
+            count = 1
+        return count <= self.limit()
+
+    def wait(self):
+        return 60 - time.time() % 60
+
+
+def _screen_rate():
+    return int(getattr(settings, "SCREENS_RATE_PER_MINUTE", RATE_PER_MINUTE))
+
+
+# Heartbeats and plays of one screen share a budget; pairing is limited per client address.
+PER_SCREEN = PerMinute(lambda request: request.auth[0], _screen_rate)
+PER_PAIRING_CLIENT = PerMinute(
+    lambda request: f"pairing:{client_address(request)}", lambda: PAIRING_RATE_PER_MINUTE
+)
 
 
 class ManifestBearer(HttpBearer):
@@ -72,7 +103,7 @@ class ManifestBearer(HttpBearer):
 
 
 class ScreenBearer(HttpBearer):
-    """Reports from a screen: bounded body size and a per-screen rate limit."""
+    """Reports from a screen: bounded body size (the per-screen rate limit is PER_SCREEN)."""
 
     def __init__(self, max_bytes):
         super().__init__()
@@ -88,9 +119,6 @@ class ScreenBearer(HttpBearer):
             declared = 0
         if declared > self.max_bytes or len(request.body) > self.max_bytes:
             raise HttpError(400, _("请求体超过 %(max)d 字节。") % {"max": self.max_bytes})
-        limit = int(getattr(settings, "SCREENS_RATE_PER_MINUTE", RATE_PER_MINUTE))
-        if _over_rate(found[0], limit):
-            raise HttpError(429, _("请求过于频繁，请稍后再试。"))
         return found
 
 
@@ -211,10 +239,9 @@ class PlaysOut(Schema):
     "/screens/pairing",
     response={201: PairingOut, 429: ScreenApiError, 503: ScreenApiError},
     summary="Start pairing: a code for an unpaired player",
+    throttle=PER_PAIRING_CLIENT,
 )
 def start_pairing(request):
-    if _over_rate(f"pairing:{client_address(request)}", PAIRING_RATE_PER_MINUTE):
-        return _json({"detail": _("请求过于频繁，请稍后再试。")}, status=429)
     try:
         record, secret = pairing.start_pairing()
     except pairing.PairingError as error:
@@ -279,6 +306,7 @@ def get_manifest(request):
 @router.post(
     "/screens/heartbeat",
     auth=ScreenBearer(HEARTBEAT_MAX_BYTES),
+    throttle=PER_SCREEN,
     response={200: ServerTimeOut, 400: ScreenApiError, 401: ScreenApiError, 429: ScreenApiError},
     summary="Report the screen's status",
 )
@@ -309,6 +337,7 @@ def _page_titles(page_ids):
 @router.post(
     "/screens/plays",
     auth=ScreenBearer(PLAYS_MAX_BYTES),
+    throttle=PER_SCREEN,
     response={200: PlaysOut, 400: ScreenApiError, 401: ScreenApiError, 429: ScreenApiError},
     summary="Report proof of play (idempotent by uuid)",
 )

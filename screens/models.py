@@ -250,9 +250,6 @@ class Screen(models.Model):
         return now - self.last_seen_at <= datetime.timedelta(seconds=2 * poll_seconds + 30)
 
 
-WEEKDAY_LABELS = [_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")]
-
-
 class Schedule(models.Model):
     """A playlist shown to a screen or a group during time windows; the highest priority wins.
 

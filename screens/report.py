@@ -1,14 +1,10 @@
 """Proof-of-play report: plays and seconds per content, per screen and per day."""
 
-import csv
 import datetime
-import io
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-
-from kepuqingcheng.spreadsheets import safe_cell
 
 from .models import Play
 
@@ -62,28 +58,9 @@ def _total(queryset):
     return {"plays": row["plays"], "seconds": round((row["milliseconds"] or 0) / 1000, 1)}
 
 
-def csv_text(start, end, screen_ids=None):
+def rows(start, end, screen_ids=None):
+    """One row per day, screen and content: what the report's CSV and XLSX exports hold."""
     queryset = plays_in(start, end, screen_ids).annotate(
         day=TruncDate("started_at", tzinfo=timezone.get_current_timezone())
     )
-    rows = _totals(queryset, "day", "screen_id", "screen__name", "page_id", "title")
-    output = io.StringIO()
-    writer = csv.writer(output)
-    writer.writerow(["date", "screen_id", "screen", "page_id", "content", "plays", "seconds"])
-    for row in rows:
-        writer.writerow(
-            [
-                row["day"].isoformat(),
-                row["screen_id"],
-                _safe(row["screen__name"]),
-                row["page_id"] or "",
-                _safe(row["title"]),
-                row["plays"],
-                row["seconds"],
-            ]
-        )
-    return output.getvalue()
-
-
-def _safe(text):
-    return safe_cell(text or "")
+    return _totals(queryset, "day", "screen_id", "screen__name", "page_id", "title")

@@ -9,7 +9,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,11 +21,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from content.models import Region
-from kepuqingcheng.spreadsheets import safe_cell
+from kepuqingcheng.spreadsheets import SafeSpreadsheetExportMixin
 
 from . import auth, manifest, pairing, report
 from .models import PlaceType, Playlist, Schedule, Screen, ScreenGroup
@@ -78,11 +78,8 @@ class ScreenFilterSet(WagtailFilterSet):
         return queryset.filter(last_seen_at__isnull=True)
 
 
-class ScreenIndexView(IndexView):
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        # XLSX cells are typed as text already (Wagtail); a CSV cell is whatever it starts with.
-        return safe_cell(value) if export_format == self.FORMAT_CSV else value
+class ScreenIndexView(SafeSpreadsheetExportMixin, IndexView):
+    pass
 
 
 class ScreenViewSet(ModelViewSet):
@@ -291,40 +288,67 @@ class ReportForm(forms.Form):
     )
 
 
-@require_admin_access
-def report_view(request):
-    form = ReportForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    start, end = report.period(data.get("start"), data.get("end"))
-    screen_ids = [data["screen"].pk] if data.get("screen") else None
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(
-            report.csv_text(start, end, screen_ids), content_type="text/csv; charset=utf-8"
+class PlayReportView(SafeSpreadsheetExportMixin, ReportView):
+    """Plays and seconds per content, screen and day on the page; the CSV and XLSX exports hold
+    one row per day, screen and content (Wagtail's spreadsheet export)."""
+
+    page_title = _("播放报告")
+    header_icon = "doc-full"
+    template_name = "screens/admin/report.html"
+    index_url_name = "screens_report"
+    # The page shows totals, not the rows; the exports are never paginated.
+    paginate_by = None
+    # The page's own form links to both exports; no second pair in the header's menu.
+    show_export_buttons = False
+    list_export = ["day", "screen_id", "screen__name", "page_id", "title", "plays", "seconds"]
+    # Machine-readable column names, as in the report's first CSV: scripts read them.
+    export_headings = {
+        "day": "date",
+        "screen_id": "screen_id",
+        "screen__name": "screen",
+        "page_id": "page_id",
+        "title": "content",
+        "plays": "plays",
+        "seconds": "seconds",
+    }
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The report's export link used to be ?format=csv; saved links keep working.
+        self.legacy_csv = request.GET.get("format") == self.FORMAT_CSV
+        self.is_export = self.is_export or self.legacy_csv
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        if self.legacy_csv and spreadsheet_format not in self.FORMATS:
+            spreadsheet_format = self.FORMAT_CSV
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+    def get_filtered_queryset(self):
+        self.form = ReportForm(self.request.GET or None)
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        self.start, self.end = report.period(data.get("start"), data.get("end"))
+        self.screen_ids = [data["screen"].pk] if data.get("screen") else None
+        return report.rows(self.start, self.end, self.screen_ids)
+
+    def get_filename(self):
+        return f"plays-{self.start}-{self.end}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            form=self.form,
+            start=self.start,
+            end=self.end,
+            summary=report.summary(self.start, self.end, self.screen_ids),
         )
-        response["Content-Disposition"] = f'attachment; filename="plays-{start}-{end}.csv"'
-        return response
-    query = request.GET.copy()
-    query["format"] = "csv"
-    return TemplateResponse(
-        request,
-        "screens/admin/report.html",
-        {
-            "form": form,
-            "start": start,
-            "end": end,
-            "summary": report.summary(start, end, screen_ids),
-            "csv_query": query.urlencode(),
-            "page_title": _("播放报告"),
-            "header_icon": "doc-full",
-        },
-    )
+        return context
 
 
 @hooks.register("register_admin_urls")
 def register_screen_urls():
     return [
         path("screens/claim/", claim_view, name="screens_claim"),
-        path("screens/report/", report_view, name="screens_report"),
+        path("screens/report/", PlayReportView.as_view(), name="screens_report"),
         path("screens/<int:pk>/", detail_view, name="screens_detail"),
         path("screens/<int:pk>/revoke/", revoke_view, name="screens_revoke"),
         path("screens/<int:pk>/reload/", reload_view, name="screens_reload"),

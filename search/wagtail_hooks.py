@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +11,13 @@ from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied, require_admin_access
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from kepuqingcheng.spreadsheets import SafeSpreadsheetExportMixin
+
 from . import querylog
-from .models import HiddenQuery, SynonymGroup
+from .models import HiddenQuery, QueryStat, SynonymGroup
 
 
 class SynonymViewSet(ModelViewSet):
@@ -42,30 +44,45 @@ def _chosen_week(request):
     return querylog.week_of(min(week, this_week)), this_week
 
 
-@require_admin_access
-def insights_view(request):
-    """What the public searched for in one week, and what found nothing."""
-    week, this_week = _chosen_week(request)
-    popular, zero = querylog.weekly_report(week)
-    return TemplateResponse(
-        request,
-        "search/admin/insights.html",
-        {
-            "page_title": _("搜索洞察"),
-            "header_icon": "search",
-            "week": week,
-            "week_end": week + datetime.timedelta(days=6),
-            "previous_week": week - datetime.timedelta(weeks=1),
-            "next_week": week + datetime.timedelta(weeks=1) if week < this_week else None,
-            "popular": popular,
-            "zero": zero,
-            "hidden": set(HiddenQuery.objects.values_list("query", flat=True)),
-            "hidden_queries": HiddenQuery.objects.order_by("-hidden_at")[:200],
-            "min_count": settings.POPULAR_SEARCH_MIN_COUNT,
-            "can_hide": request.user.has_perm("kepu_search.add_hiddenquery"),
-            "can_show": request.user.has_perm("kepu_search.delete_hiddenquery"),
-        },
-    )
+class InsightsView(SafeSpreadsheetExportMixin, ReportView):
+    """What the public searched for in one week, and what found nothing. The CSV and XLSX
+    exports hold every query of the week (Wagtail's spreadsheet export); the page shows the
+    most searched and the zero-result ones."""
+
+    page_title = _("搜索洞察")
+    header_icon = "search"
+    template_name = "search/admin/insights.html"
+    index_url_name = "search_insights"
+    # The page's own links lead to both exports; no second pair in the header's menu.
+    show_export_buttons = False
+    list_export = ["week", "query", "searches", "zero_results"]
+
+    def get_queryset(self):
+        self.week, self.this_week = _chosen_week(self.request)
+        return QueryStat.objects.filter(week=self.week).order_by("-searches", "query")
+
+    def get_filename(self):
+        return f"search-insights-{self.week}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        week = self.week
+        popular, zero = querylog.weekly_report(week)
+        user = self.request.user
+        context.update(
+            week=week,
+            week_end=week + datetime.timedelta(days=6),
+            previous_week=week - datetime.timedelta(weeks=1),
+            next_week=week + datetime.timedelta(weeks=1) if week < self.this_week else None,
+            popular=popular,
+            zero=zero,
+            hidden=set(HiddenQuery.objects.values_list("query", flat=True)),
+            hidden_queries=HiddenQuery.objects.order_by("-hidden_at")[:200],
+            min_count=settings.POPULAR_SEARCH_MIN_COUNT,
+            can_hide=user.has_perm("kepu_search.add_hiddenquery"),
+            can_show=user.has_perm("kepu_search.delete_hiddenquery"),
+        )
+        return context
 
 
 @require_admin_access
@@ -93,7 +110,7 @@ def visibility_view(request):
 @hooks.register("register_admin_urls")
 def register_insights_url():
     return [
-        path("search-insights/", insights_view, name="search_insights"),
+        path("search-insights/", InsightsView.as_view(), name="search_insights"),
         path("search-insights/visibility/", visibility_view, name="search_insights_visibility"),
     ]
 

@@ -1,10 +1,11 @@
 """Regenerate the demo media (covers, comic panels, video clips, captions) from demo.jsonl.
 
 Developer tool: it is NOT run at install time; its output under media/ is committed.
-Needs ``pillow`` and ``av`` (PyAV wheels bundle libx264):
+Needs ``av`` (PyAV; its wheels bundle libx264), declared as the ``demo-media`` extra in
+pyproject.toml, beside the project's own ``pillow``:
 
-    python -m pip install pillow av
-    python content/demo/make_media.py [path/to/demo.jsonl]
+    .venv/bin/python -m pip install ".[demo-media]"
+    .venv/bin/python content/demo/make_media.py [path/to/demo.jsonl]
 
 Titles, panel text, transcripts and durations are read from the JSONL, so edit that file and
 run this script again. Output is deterministic for a given font and library versions. A CJK

@@ -1,8 +1,7 @@
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from wagtail.images.models import Filter, SourceImageIOError
+from wagtail.images.models import Filter, Picture, SourceImageIOError
 
 from content.fragments import cached
 
@@ -34,38 +33,34 @@ def iso_duration(seconds):
     return f"PT{seconds // 60}M{seconds % 60}S"
 
 
-# Cards are drawn at most ~22rem wide: two WebP widths in a srcset and one JPEG for browsers
-# without WebP. The Filter objects are built once per process, so their specs are parsed once
-# rather than for every card; content.listing prefetches exactly these renditions.
-CARD_WEBP = (Filter("fill-320x180|format-webp"), Filter("fill-640x360|format-webp"))
-CARD_FALLBACK = Filter("fill-640x360|format-jpeg")
-CARD_FILTERS = (*CARD_WEBP, CARD_FALLBACK)
-CARD_SIZES = "(min-width: 64rem) 22rem, (min-width: 40rem) 45vw, 100vw"
+# Cards are drawn at most ~22rem wide: WebP and JPEG at two widths, the renditions Wagtail's
+# ``{% picture image fill-{320x180,640x360} format-{webp,jpeg} %}`` makes. The Filter objects are
+# built once per process rather than parsed for every card; content.listing prefetches exactly
+# these renditions.
+CARD_FILTERS = tuple(
+    Filter(spec) for spec in Filter.expand_spec("fill-{320x180,640x360}|format-{webp,jpeg}")
+)
+CARD_ATTRS = {
+    "sizes": "(min-width: 64rem) 22rem, (min-width: 40rem) 45vw, 100vw",
+    "alt": "",
+    "loading": "lazy",
+    "decoding": "async",
+}
 
 
 @register.simple_tag
 def card_picture(image):
-    """A <picture> for a card's cover: WebP srcset with a JPEG fallback. The image is decorative
-    there (the card's title says what it is), so its alt is empty."""
+    """A card's cover as Wagtail's ``{% picture %}`` draws it (the image is decorative there: the
+    card's title says what it is, so its alt is empty). A tag of ours only because Wagtail draws
+    a missing original file as ``<img src="not-found">``, a broken request on every listing;
+    here the card is shown without a picture."""
     if image is None:
         return ""
     try:
         renditions = image.get_renditions(*CARD_FILTERS)
     except SourceImageIOError:
-        # The original file is missing from storage: show the card without a picture.
         return ""
-    webp = [renditions[spec.spec] for spec in CARD_WEBP]
-    fallback = renditions[CARD_FALLBACK.spec]
-    srcset = ", ".join(f"{rendition.url} {rendition.width}w" for rendition in webp)
-    return format_html(
-        '<picture><source type="image/webp" srcset="{}" sizes="{}">'
-        '<img src="{}" width="{}" height="{}" alt="" loading="lazy" decoding="async"></picture>',
-        srcset,
-        CARD_SIZES,
-        fallback.url,
-        fallback.width,
-        fallback.height,
-    )
+    return Picture(renditions, dict(CARD_ATTRS)).__html__()
 
 
 class ContentFragmentNode(template.Node):

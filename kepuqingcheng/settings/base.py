@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "wagtail.contrib.table_block",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.search_promotions",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.sites",
@@ -56,13 +55,11 @@ INSTALLED_APPS = [
     # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
     # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
     "ninja",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +188,7 @@ SESSION_COOKIE_HTTPONLY = True
 # so the policy can be 'self' only. Wagtail's admin relies on inline styles and scripts, so it is
 # left to its own defaults rather than given a policy that would break the editor.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

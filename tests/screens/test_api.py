@@ -210,6 +210,19 @@ def test_reports_are_rate_limited_per_screen(screen_client, settings):
     assert codes == [200, 200, 200, 429]
 
 
+def test_heartbeats_and_plays_share_one_budget_and_a_429_says_when_to_retry(
+    screen_client, settings
+):
+    settings.SCREENS_RATE_PER_MINUTE = 2
+    body = {"client_time": timezone.now().isoformat()}
+    assert post(screen_client, "/api/v1/screens/heartbeat", body).status_code == 200
+    assert post(screen_client, "/api/v1/screens/heartbeat", body).status_code == 200
+    refused = post(screen_client, "/api/v1/screens/plays", {"plays": []})
+    assert refused.status_code == 429
+    assert refused.json() == {"detail": "请求过于频繁，请稍后再试。"}
+    assert 1 <= int(refused["Retry-After"]) <= 60
+
+
 def test_create_screen_prints_token_and_fragment_url(site_tree, capsys):
     call_command(
         "create_screen", "--name", "机场到达厅", "--region", "150105", "--place", "airport"

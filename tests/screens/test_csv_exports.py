@@ -5,6 +5,7 @@ import csv
 import io
 import uuid
 
+import openpyxl
 import pytest
 from django.utils import timezone
 
@@ -27,6 +28,19 @@ HOSTILE = [
 def rows(response):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def one_play(screen, title, duration_ms):
+    now = timezone.now()
+    Play.objects.create(
+        uuid=uuid.uuid4(),
+        screen=screen,
+        page=ArticlePageFactory(),
+        title=title,
+        started_at=now,
+        duration_ms=duration_ms,
+        received_at=now,
+    )
 
 
 def test_safe_cell_quotes_formula_starts_only():
@@ -56,19 +70,31 @@ def test_the_screen_list_export_escapes_formula_cells(make_screen, admin_client,
 def test_the_play_report_export_escapes_formula_cells(make_screen, admin_client, hostile):
     screen, _ = make_screen(name="中山路广场屏")
     Screen.objects.filter(pk=screen.pk).update(name=hostile[:80])
-    page = ArticlePageFactory()
-    now = timezone.now()
-    Play.objects.create(
-        uuid=uuid.uuid4(),
-        screen=screen,
-        page=page,
-        title=hostile,
-        started_at=now,
-        duration_ms=1000,
-        received_at=now,
-    )
+    one_play(screen, title=hostile, duration_ms=1000)
     response = admin_client.get("/admin/screens/report/", {"format": "csv"})
     assert response.status_code == 200
     _header, *data = rows(response)
     assert len(data) == 1
     assert data[0][2] == "'" + hostile[:80] and data[0][4] == "'" + hostile
+
+
+def test_the_play_report_exports_xlsx_with_formula_text_kept_as_text(make_screen, admin_client):
+    screen, _ = make_screen(name="中山路广场屏")
+    one_play(screen, title=HOSTILE[0], duration_ms=1500)
+    response = admin_client.get("/admin/screens/report/", {"export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    header, row = list(sheet.iter_rows(values_only=False))
+    assert [cell.value for cell in header] == [
+        "date",
+        "screen_id",
+        "screen",
+        "page_id",
+        "content",
+        "plays",
+        "seconds",
+    ]
+    assert row[4].value == HOSTILE[0] and row[4].data_type == "s"
+    assert [cell.value for cell in row[5:]] == [1, 1.5]

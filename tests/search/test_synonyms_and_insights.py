@@ -1,13 +1,15 @@
 """Editors' synonyms apply at query time; the insights report shows popular and zero-result
 queries per week."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from search import querylog
-from search.models import SynonymGroup
+from search.models import QueryStat, SynonymGroup
 from tests.content import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,22 @@ def test_the_report_shows_zero_result_and_popular_queries_of_a_week(admin_client
 def test_the_report_is_for_editors_only(client):
     response = client.get("/admin/search-insights/")
     assert response.status_code == 302
+
+
+def test_the_report_exports_the_week_as_csv_with_formulas_kept_as_text(admin_client):
+    monday = datetime.date(2026, 5, 4)
+    querylog.record_search("沙尘暴", 5, today=monday)
+    querylog.record_search("沙尘暴", 0, today=monday)
+    QueryStat.objects.create(week=monday, query="=1+1", searches=1, zero_results=1)
+    querylog.record_search("上周的词", 0, today=monday - datetime.timedelta(days=1))
+    response = admin_client.get("/admin/search-insights/", {"week": "2026-05-06", "export": "csv"})
+    assert response.status_code == 200
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="search-insights-2026-05-04.csv"'
+    )
+    text = response.getvalue().decode()
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["周（周一）", "搜索词", "搜索次数", "无结果次数"],
+        ["2026-05-04", "沙尘暴", "2", "1"],
+        ["2026-05-04", "'=1+1", "1", "1"],
+    ]
