@@ -12,7 +12,7 @@ text contains all the query's words, within the filters) found in the first ten,
 Speed: 20,000 generated articles inserted in bulk (not through page publishing), indexed once by
 our backend and once by stock (in batches of 2,000; on PostgreSQL followed by VACUUM ANALYZE, as
 autovacuum would do); median and p95 latency of the first ten results plus the count (the
-search page also counts facets, from memory: content.catalogue) over 30 queries x 3 rounds
+search page also counts facets, from memory: search.catalogue) over 30 queries x 3 rounds
 after a warm-up, on SQLite and on PostgreSQL.
 
 Each database runs in a child process (Django has one database configuration per process), on a

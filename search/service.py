@@ -14,9 +14,9 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.utils import normalise_query_string
 
-from content.catalogue import get_catalogue
 from content.models import Audience, Region
 from content.queries import CONTENT_KINDS, filter_content, live_content
+from search.catalogue import get_catalogue
 
 from . import querylog, synonyms
 from .analysis import query_terms
