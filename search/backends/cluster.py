@@ -13,47 +13,32 @@ from modelsearch.backends.elasticsearch9 import Elasticsearch9SearchBackend as _
 from modelsearch.backends.opensearch2 import OpenSearch2SearchBackend as _OpenSearch2
 from modelsearch.backends.opensearch3 import OpenSearch3SearchBackend as _OpenSearch3
 
-from .common import default_model, hits_of
+from .common import SearchIdsMixin
 
 # pks asked for per search: the clusters' default result window (index.max_result_window); the
 # count and the facets cover at most this many matches, as they did through Wagtail's API
 MAX_MATCHES = 10_000
 
 
-class ClusterSearchIdsMixin:
-    def search_ids(
-        self,
-        query,
-        allowed_ids,
-        *,
-        offset=0,
-        limit=10,
-        facet_counts=None,
-        autocomplete=False,
-        model=None,
-    ):
-        if query == "" or not allowed_ids:
-            return hits_of([], [], facet_counts)
-        compiler_class = (
-            self.autocomplete_query_compiler_class if autocomplete else self.query_compiler_class
-        )
+class ClusterSearchIdsMixin(SearchIdsMixin):
+    def match_ids(self, compiler_class, model, query, allowed_ids, start, stop):
         # the allowed pks go to the cluster as a terms filter, as a filtered queryset would
-        queryset = (model or default_model()).objects.filter(pk__in=sorted(allowed_ids))
+        queryset = model.objects.filter(pk__in=sorted(allowed_ids))
         compiler = compiler_class(queryset, query)
         compiler.check()
         results = self.results_class(self, compiler)
         response = results._backend_do_search(
             results._get_es_body(),
-            index=self.get_index_for_model(queryset.model).name,
+            index=self.get_index_for_model(model).name,
             _source=False,
             from_=0,
             size=MAX_MATCHES,
             **{results.fields_param_name: "pk"},
         )
-        to_pk = queryset.model._meta.pk.to_python
+        to_pk = model._meta.pk.to_python
         found = (to_pk(hit["fields"]["pk"][0]) for hit in response["hits"]["hits"])
         matched = [pk for pk in dict.fromkeys(found) if pk in allowed_ids]
-        return hits_of(matched[offset : offset + limit], matched, facet_counts)
+        return matched[start:stop], matched
 
 
 class Elasticsearch8SearchBackend(ClusterSearchIdsMixin, _Elasticsearch8):

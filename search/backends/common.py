@@ -48,22 +48,6 @@ class SearchHits:
     facets: dict | None = None
 
 
-def hits_of(ranked_ids, matched_ids, facet_counts):
-    """SearchHits for a slice of the ranking and every allowed matched pk."""
-    return SearchHits(
-        ranked_ids=list(ranked_ids),
-        count=len(matched_ids),
-        facets=facet_counts(matched_ids) if facet_counts is not None else None,
-    )
-
-
-def default_model():
-    """What the site searches: pages (every content type below Page)."""
-    from wagtail.models import Page
-
-    return Page
-
-
 def terms_of(query, *, prefix_last=False):
     """The analyser's terms for a PlainText or Phrase query ([] when nothing is searchable)."""
     if isinstance(query, Phrase):
@@ -97,9 +81,9 @@ def is_plain_tree(query):
     return isinstance(query, (And, Or)) and all(is_plain_tree(q) for q in query.subqueries)
 
 
-class RankedSearchBackendMixin:
-    """``search_ids`` for the database backends: the compiler ranks the matches of the index
-    table and keeps those in ``allowed_ids``, in memory."""
+class SearchIdsMixin:
+    """The contract, on a modelsearch backend class: ``search_ids`` as the service calls it.
+    Backends implement ``match_ids``."""
 
     def search_ids(
         self,
@@ -112,25 +96,55 @@ class RankedSearchBackendMixin:
         autocomplete=False,
         model=None,
     ):
+        """SearchHits for ``query`` (a string or modelsearch query object) among the pages
+        whose pks are ``allowed_ids``: pks ``offset`` to ``offset + limit`` of the ranking, the
+        count of matches, and ``facet_counts(matched pks)`` when given. ``autocomplete``
+        completes the last word, as Wagtail's ``autocomplete()``; ``model`` is Page unless
+        given."""
         compiler_class = (
             self.autocomplete_query_compiler_class if autocomplete else self.query_compiler_class
         )
-        compiler = compiler_class((model or default_model()).objects.all(), query)
+        allowed_ids = frozenset(allowed_ids)
+        page, matched = ([], []) if query == "" or not allowed_ids else (None, None)
+        if page is None:
+            from wagtail.models import Page
+
+            page, matched = self.match_ids(
+                compiler_class, model or Page, query, allowed_ids, offset, offset + limit
+            )
+        return SearchHits(
+            ranked_ids=list(page),
+            count=len(matched),
+            facets=facet_counts(matched) if facet_counts is not None else None,
+        )
+
+    def match_ids(self, compiler_class, model, query, allowed_ids, start, stop):
+        """(the allowed matching pks ranked from ``start`` to ``stop``, every allowed matching
+        pk); ``allowed_ids`` is a non-empty frozenset."""
+        raise NotImplementedError
+
+
+class RankedSearchBackendMixin(SearchIdsMixin):
+    """``search_ids`` for the database backends: the compiler ranks the matches of the index
+    table and keeps those in ``allowed_ids``, in memory."""
+
+    def match_ids(self, compiler_class, model, query, allowed_ids, start, stop):
+        compiler = compiler_class(model.objects.all(), query)
         compiler.check()
-        compiler.allowed_ids = frozenset(allowed_ids)
+        compiler.allowed_ids = allowed_ids
         pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
         if pruned is None:  # nothing searchable in the query
-            return hits_of([], [], facet_counts)
+            return [], []
         compiler.query = pruned
         if not compiler.uses_ranking():
             # Wagtail's other query types (MATCH_ALL, Boost, Fuzzy...): stock ranks them in
             # SQL, over the whole model; the allowed pks are kept from its ordered pks.
             ordered = self.results_class(self, compiler).get_queryset().values_list("pk", flat=True)
-            matched = [pk for pk in ordered if pk in compiler.allowed_ids]
-            return hits_of(matched[offset : offset + limit], matched, facet_counts)
+            matched = [pk for pk in ordered if pk in allowed_ids]
+            return matched[start:stop], matched
         config = compiler.get_config(self)
-        ranked = compiler.ranked(config, offset + limit)[offset : offset + limit]
-        return hits_of([pk for pk, _ in ranked], compiler.matched(config), facet_counts)
+        ranked = compiler.ranked(config, stop)[start:stop]
+        return [pk for pk, _ in ranked], compiler.matched(config)
 
 
 class RankedSearchMixin:
