@@ -313,6 +313,7 @@ def _generate_corpus(count):
             body=[("paragraph", f"<p>{body}</p>")],
             source="bench",
             external_id=f"gen-{page.pk}",
+            reviewed_by="bench",  # public content carries a review record (content.queries)
         )
         article_rows.append(article)
     fields = ArticlePage._meta.local_concrete_fields
