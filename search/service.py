@@ -16,10 +16,10 @@ from wagtail.search.utils import normalise_query_string
 
 from content.models import Audience, Region
 from content.queries import CONTENT_KINDS, filter_content, live_content
-from search.catalogue import get_catalogue
 
 from . import querylog, synonyms
 from .analysis import query_terms
+from .catalogue import get_catalogue
 
 MAX_QUERY_LENGTH = querylog.MAX_QUERY_LENGTH
 MAX_PAGE_SIZE = 50
