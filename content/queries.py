@@ -7,7 +7,7 @@ publish that names who published it), not expired, and, for lists, not behind a 
 restriction (a restricted page itself answers with Wagtail's login or password form).
 Listings, page serving, search, feeds, the content API, screens and the catalogue all use them.
 
-Counts per facet over a set of pages are answered from memory by ``content.catalogue``.
+Counts per facet over a set of pages are answered from memory by ``search.catalogue``.
 
 Audiences and regions are many-to-many fields on each concrete page type (the base page is
 abstract), so cross-type filters are unions of per-type subqueries on the link tables; topics
@@ -60,7 +60,7 @@ def _restricted_paths():
     """Tree paths of the pages with view restrictions (each restricts its whole subtree),
     remembered per content generation: saving or deleting a restriction moves it on."""
     global _restricted
-    generation = current_generation()  # before the query, as content.catalogue explains
+    generation = current_generation()  # before the query, as search.catalogue explains
     if _restricted[0] != generation:
         paths = PageViewRestriction.objects.values_list("page__path", flat=True)
         _restricted = (generation, tuple(paths))

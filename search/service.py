@@ -13,12 +13,12 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 from wagtail.search.utils import normalise_query_string
 
-from content.catalogue import get_catalogue
 from content.filters import MAX_VALUES, ContentFilter, FilterError
 from content.queries import filter_content, live_content
 
 from . import querylog, synonyms
 from .analysis import query_terms
+from .catalogue import get_catalogue
 
 MAX_QUERY_LENGTH = querylog.MAX_QUERY_LENGTH
 MAX_PAGE_SIZE = 50
@@ -108,41 +108,38 @@ def parse_params(
     )
 
 
-def candidates(params, site=None):
-    """Live content narrowed by the filters, as a queryset the search backend accepts (it only
-    filters on declared FilterFields, and Page's ``id`` is one).
-
-    The queryset also carries the same pages as a pk set from the content catalogue
-    (``candidate_pks``): our ranked backends filter their matches against it in memory
-    instead of joining every matched index entry to the page table. Anything that clones
-    the queryset drops the attribute and falls back to the SQL filter."""
-    filters = {
+def _filters(params):
+    return {
         "kinds": params.kinds,
         "audiences": params.audiences,
         "topics": params.topics,
         "regions": params.regions,
     }
-    filtered = filter_content(live_content(site), **filters)
-    queryset = Page.objects.filter(id__in=filtered.order_by().values("pk"))
-    queryset.candidate_pks = get_catalogue().allowed_ids(site=site, **filters)
-    return queryset
 
 
-def search_pages(query_string, queryset):
-    """Backend search with synonyms, ranked by relevance."""
-    return get_search_backend().search(
-        synonyms.expand(query_string), queryset, order_by_relevance=True
+def candidates(params, site=None):
+    """Live content narrowed by the filters, as a queryset Wagtail's search API accepts (it
+    only filters on declared FilterFields, and Page's ``id`` is one)."""
+    filtered = filter_content(live_content(site), **_filters(params))
+    return Page.objects.filter(id__in=filtered.order_by().values("pk"))
+
+
+def allowed_ids(params, site=None):
+    """The same pages as ``candidates``, as a set of pks from the catalogue (no query): what
+    the backends' ``search_ids`` takes."""
+    return get_catalogue().allowed_ids(site=site, **_filters(params))
+
+
+def search_hits(query_string, params, site=None, *, offset=0, limit=DEFAULT_PAGE_SIZE):
+    """The backend's ``search_ids`` with synonyms: the ranked pks from ``offset``, the count of
+    matches and their facet counts (``search.backends.common.SearchHits``)."""
+    return get_search_backend().search_ids(
+        synonyms.expand(query_string),
+        allowed_ids(params, site),
+        offset=offset,
+        limit=limit,
+        facet_counts=get_catalogue().facet_counts,
     )
-
-
-def _matched_ids(results):
-    matched_ids = getattr(results, "matched_ids", None)
-    if matched_ids is not None:  # our backends: from the statement the ranking reads
-        return matched_ids()
-    get_queryset = getattr(results, "get_queryset", None)
-    if get_queryset is not None:  # database backends: one query for all ids
-        return list(get_queryset().order_by().values_list("pk", flat=True))
-    return [page.pk for page in results[:10_000]]
 
 
 def highlight_words(query_string):
@@ -156,23 +153,18 @@ def highlight_words(query_string):
 
 def run_search(params, site=None, *, record=True):
     """One page of results. Without a query, the filtered content newest first."""
-    queryset = candidates(params, site)
+    start = (params.page - 1) * params.page_size
     if params.q:
-        results = search_pages(params.q, queryset)
-        ids = _matched_ids(results)
+        hits = search_hits(params.q, params, site, offset=start, limit=params.page_size)
+        count, page_ids, facets = hits.count, hits.ranked_ids, hits.facets
     else:
-        results = live_content(site).filter(id__in=queryset.values("id"))
+        results = live_content(site).filter(id__in=candidates(params, site).values("id"))
         ids = list(results.values_list("pk", flat=True))
-    count = len(ids)
+        count, page_ids = len(ids), ids[start : start + params.page_size]
+        facets = get_catalogue().facet_counts(ids)
     num_pages = max(1, math.ceil(count / params.page_size))
     if params.page > num_pages:
         raise SearchError(_("page 超出范围：共 %(pages)d 页") % {"pages": num_pages})
-    start = (params.page - 1) * params.page_size
-    stop = start + params.page_size
-    ranked_ids = getattr(results, "ranked_ids", None)  # our backends: no generic page fetch
-    page_ids = ranked_ids(start, stop) if ranked_ids is not None else None
-    if page_ids is None:
-        page_ids = [page.pk for page in results[start:stop]]
     specific = Page.objects.filter(pk__in=page_ids).specific().in_bulk()
     items = [specific[pk] for pk in page_ids if pk in specific]
     promotions = []
@@ -190,7 +182,7 @@ def run_search(params, site=None, *, record=True):
         params=params,
         count=count,
         results=items,
-        facets=get_catalogue().facet_counts(ids),
+        facets=facets,
         promotions=promotions,
         highlight_words=highlight_words(params.q) if params.q else [],
     )

@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from taggit.models import Tag
-from wagtail.models import Site
+from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
 from content.models import CONTENT_KIND_LABELS, Audience, ContentPageTag, Region
@@ -13,7 +13,7 @@ from .service import (
     MAX_QUERY_LENGTH,
     SearchError,
     SearchParams,
-    candidates,
+    allowed_ids,
     parse_params,
     run_search,
 )
@@ -95,8 +95,13 @@ def suggest(request):
         )
     suggestions = []
     if query:
-        pages = get_search_backend().autocomplete(query, candidates(SearchParams()))[
-            :SUGGESTION_COUNT
+        hits = get_search_backend().search_ids(
+            query, allowed_ids(SearchParams()), limit=SUGGESTION_COUNT, autocomplete=True
+        )
+        pages = Page.objects.in_bulk(hits.ranked_ids)
+        suggestions = [
+            {"title": pages[pk].title, "url": pages[pk].get_url(request)}
+            for pk in hits.ranked_ids
+            if pk in pages
         ]
-        suggestions = [{"title": page.title, "url": page.get_url(request)} for page in pages]
     return JsonResponse({"query": query, "suggestions": suggestions})

@@ -1,6 +1,22 @@
-"""What the SQLite and PostgreSQL backends share: turning query objects into analyser terms,
-and the ranked search over the index table (``RankedSearchMixin``)."""
+"""The search backend contract (``SearchHits``, ``search_ids``) and what the SQLite and
+PostgreSQL backends share: turning query objects into analyser terms, the ranked search over the
+index table (``RankedSearchMixin``), and writing index entries with our indexer
+(``CJKIndexMixin``).
 
+The search service asks a backend one explicit question::
+
+    backend.search_ids(query, allowed_ids, offset=0, limit=10, facet_counts=None)
+
+the query (a string or modelsearch query object), the pks a result may be (the catalogue's
+``allowed_ids``), the slice of the ranking to return → ``SearchHits``: that slice's pks best
+first, the number of allowed matches, and the facet counts over every allowed match (when given
+``facet_counts``, a function of the matched pks). The database backends answer it from the index
+table alone; the Elasticsearch/OpenSearch ones (``search.backends.cluster``) in one request.
+Wagtail's own ``search()`` / ``autocomplete()`` keep working on any queryset for everyone else
+(the admin, the benches).
+"""
+
+from dataclasses import dataclass
 from operator import itemgetter
 
 from django.core.exceptions import EmptyResultSet
@@ -12,18 +28,24 @@ from django.db.models import (
     FloatField,
     IntegerField,
     OuterRef,
-    QuerySet,
     Value,
     When,
 )
-from django.db.models.expressions import Col
 from django.db.models.functions import Cast
-from django.db.models.lookups import In
-from django.db.models.sql.query import Query
-from django.db.models.sql.where import WhereNode
 from modelsearch.query import And, Not, Or, Phrase, PlainText
+from modelsearch.utils import get_content_type_pk
 
 from search.analysis import phrase_term, query_terms
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    """What ``search_ids`` answers: the requested slice of the ranking, best first; how many
+    allowed pages match; the facet counts over all of them (None unless asked for)."""
+
+    ranked_ids: list
+    count: int
+    facets: dict | None = None
 
 
 def terms_of(query, *, prefix_last=False):
@@ -59,54 +81,84 @@ def is_plain_tree(query):
     return isinstance(query, (And, Or)) and all(is_plain_tree(q) for q in query.subqueries)
 
 
-def split_candidates(queryset):
-    """(filters, bare) for a queryset shaped like ``search.service.candidates``:
-    ``Model.objects.filter(pk__in=<a queryset of Model>)``; (queryset, None) for any other.
+class SearchIdsMixin:
+    """The contract, on a modelsearch backend class: ``search_ids`` as the service calls it.
+    Backends implement ``match_ids``."""
 
-    That wrapper only exists to pass modelsearch's filter-field check. As SQL it is costly:
-    SQLite materialises the IN subquery, i.e. reads every live page, in every statement that
-    carries it. ``filters`` is the inner queryset (the same rows, its conditions applied
-    directly); ``bare`` is the outer queryset without its WHERE, to fetch pks already known to
-    pass the filters."""
-    query = queryset.query
-    where = query.where
-    if (
-        where.negated
-        or len(where.children) != 1
-        or len(query.alias_map) > 1
-        or query.is_sliced
-        or query.distinct
-        or query.combinator
+    def search_ids(
+        self,
+        query,
+        allowed_ids,
+        *,
+        offset=0,
+        limit=10,
+        facet_counts=None,
+        autocomplete=False,
+        model=None,
     ):
-        return queryset, None
-    lookup = where.children[0]
-    if not (
-        isinstance(lookup, In)
-        and isinstance(lookup.lhs, Col)
-        and lookup.lhs.target == queryset.model._meta.pk
-        and isinstance(lookup.rhs, Query)
-        and lookup.rhs.model is queryset.model
-        and not lookup.rhs.is_sliced
-    ):
-        return queryset, None
-    filters = QuerySet(model=queryset.model, query=lookup.rhs.clone(), using=queryset.db)
-    bare = queryset._chain()
-    bare.query.where = WhereNode()
-    return filters, bare
+        """SearchHits for ``query`` (a string or modelsearch query object) among the pages
+        whose pks are ``allowed_ids``: pks ``offset`` to ``offset + limit`` of the ranking, the
+        count of matches, and ``facet_counts(matched pks)`` when given. ``autocomplete``
+        completes the last word, as Wagtail's ``autocomplete()``; ``model`` is Page unless
+        given."""
+        compiler_class = (
+            self.autocomplete_query_compiler_class if autocomplete else self.query_compiler_class
+        )
+        allowed_ids = frozenset(allowed_ids)
+        page, matched = ([], []) if query == "" or not allowed_ids else (None, None)
+        if page is None:
+            from wagtail.models import Page
+
+            page, matched = self.match_ids(
+                compiler_class, model or Page, query, allowed_ids, offset, offset + limit
+            )
+        return SearchHits(
+            ranked_ids=list(page),
+            count=len(matched),
+            facets=facet_counts(matched) if facet_counts is not None else None,
+        )
+
+    def match_ids(self, compiler_class, model, query, allowed_ids, start, stop):
+        """(the allowed matching pks ranked from ``start`` to ``stop``, every allowed matching
+        pk); ``allowed_ids`` is a non-empty frozenset."""
+        raise NotImplementedError
+
+
+class RankedSearchBackendMixin(SearchIdsMixin):
+    """``search_ids`` for the database backends: the compiler ranks the matches of the index
+    table and keeps those in ``allowed_ids``, in memory."""
+
+    def match_ids(self, compiler_class, model, query, allowed_ids, start, stop):
+        compiler = compiler_class(model.objects.all(), query)
+        compiler.check()
+        compiler.allowed_ids = allowed_ids
+        pruned = prune(compiler.query, prefix_last=compiler.LAST_TERM_IS_PREFIX)
+        if pruned is None:  # nothing searchable in the query
+            return [], []
+        compiler.query = pruned
+        if not compiler.uses_ranking():
+            # Wagtail's other query types (MATCH_ALL, Boost, Fuzzy...): stock ranks them in
+            # SQL, over the whole model; the allowed pks are kept from its ordered pks.
+            ordered = self.results_class(self, compiler).get_queryset().values_list("pk", flat=True)
+            matched = [pk for pk in ordered if pk in allowed_ids]
+            return matched[start:stop], matched
+        config = compiler.get_config(self)
+        ranked = compiler.ranked(config, stop)[start:stop]
+        return [pk for pk, _ in ranked], compiler.matched(config)
 
 
 class RankedSearchMixin:
-    """Relevance search as: one ranked match on the index table, the queryset's filters
-    applied to the matched ids, then the page of results fetched by pk.
+    """Relevance search as: one ranked match on the index table, the allowed pks (or the
+    queryset's filters) applied to the matched ids, then the page of results fetched by pk.
 
     Stock puts the MATCH (SQLite) or ``@@`` (PostgreSQL) inside the query over the filtered
     queryset and ranks in SQL per candidate row, so the cost grows with the number of live
     pages; on PostgreSQL it also matches the concatenation ``title || body``, which no GIN index
     covers. Here the match reads only the index (FTS5 / the GIN index of migration kepu_search
-    0002). When the queryset carries ``candidate_pks`` (``search.service.candidates``: the pks
-    it selects, known from the content catalogue), the statement does not touch the page table
-    at all: the filter is a set lookup per match in Python. Other querysets are applied in SQL,
-    as a correlated EXISTS per matched entry. The ranking (``ranked``, every allowed pk with its
+    0002). Given ``allowed_ids`` (``search_ids``: the pks the content catalogue allows), the
+    statement does not touch the page table at all: the filter is a set lookup per match in
+    Python. Through Wagtail's API the queryset is applied in SQL, as a correlated EXISTS per
+    matched entry. The ranking (``ranked``, every allowed pk with its
     score, best first) is computed once per search and shared by the sliced result sets, the
     count and the facets (they share this compiler).
 
@@ -121,6 +173,7 @@ class RankedSearchMixin:
     """
 
     HIGHER_IS_BETTER = True
+    allowed_ids = None  # a frozenset of pks when set by search_ids
     _ranked = None
 
     def search(self, config, start, stop, score_field=None, **kwargs):
@@ -133,10 +186,7 @@ class RankedSearchMixin:
         ranked = self.ranked(config, stop)[start:stop]
         if not ranked:
             return self.queryset.none()
-        _filters, bare = split_candidates(self.queryset)
-        queryset = (bare if bare is not None else self.queryset).filter(
-            pk__in=[pk for pk, _ in ranked]
-        )
+        queryset = self.queryset.filter(pk__in=[pk for pk, _ in ranked])
         order = Case(
             *[When(pk=pk, then=Value(position)) for position, (pk, _) in enumerate(ranked)],
             output_field=IntegerField(),
@@ -152,12 +202,14 @@ class RankedSearchMixin:
     def uses_ranking(self):
         return self.order_by_relevance and is_plain_tree(self.query)
 
-    def allowed_pks(self, filters, pks):
-        """The subset of ``pks`` that ``filters`` (a queryset) lets through."""
+    def allowed_pks(self, pks):
+        """The subset of ``pks`` that a result may be: in ``allowed_ids``, or in the queryset."""
+        if self.allowed_ids is not None:
+            return self.allowed_ids.intersection(pks)
         allowed = set()
         for begin in range(0, len(pks), ID_CHUNK):
             allowed.update(
-                filters.filter(pk__in=pks[begin : begin + ID_CHUNK])
+                self.queryset.filter(pk__in=pks[begin : begin + ID_CHUNK])
                 .order_by()
                 .values_list("pk", flat=True)
             )
@@ -177,17 +229,16 @@ class RankedSearchMixin:
                 self._ranked = self._ranked_by_any_key(entries, object_id)
                 return self._ranked
             entries = entries.annotate(_pk=Cast(object_id, output_field=key_type()))
-            known = getattr(self.queryset, "candidate_pks", None)
+            known = self.allowed_ids
             if known is not None:
                 rows = fetch_rows(entries.values_list("score", "_pk"))
                 rows = [row for row in rows if row[1] in known]
             else:
-                # One statement: the filters as a correlated EXISTS on the primary key, a
+                # One statement: the queryset as a correlated EXISTS on the primary key, a
                 # lookup per matched entry (an IN list of the matched ids would travel both
                 # ways and, on PostgreSQL, take long to plan).
-                filters, _bare = split_candidates(self.queryset)
                 rows = fetch_rows(
-                    entries.filter(Exists(filters.filter(pk=OuterRef("_pk")))).values_list(
+                    entries.filter(Exists(self.queryset.filter(pk=OuterRef("_pk")))).values_list(
                         "score", "_pk"
                     )
                 )
@@ -204,10 +255,9 @@ class RankedSearchMixin:
 
     def _ranked_by_any_key(self, entries, object_id):
         """``ranked`` for models whose pk is not an integer (the index stores it as text)."""
-        filters, _bare = split_candidates(self.queryset)
         to_pk = self.queryset.model._meta.pk.to_python
         matches = [(to_pk(pk), score) for pk, score in entries.values_list(object_id, "score")]
-        allowed = self.allowed_pks(filters, list(dict.fromkeys(pk for pk, _ in matches)))
+        allowed = self.allowed_pks(list(dict.fromkeys(pk for pk, _ in matches)))
         matches.sort(key=itemgetter(1), reverse=self.HIGHER_IS_BETTER)
         ranked, seen = [], set()
         for pk, score in matches:
@@ -269,29 +319,6 @@ class RankedSearchResultsMixin:
         compiler.query = pruned
         return compiler.uses_ranking()
 
-    def matched_ids(self):
-        """Every matching pk, in no particular order (for counts and facets)."""
-        ranks = self._ranks()
-        if ranks is None:
-            return []
-        if not ranks:
-            return list(self.get_queryset().order_by().values_list("pk", flat=True))
-        compiler = self.query_compiler
-        return list(compiler.matched(compiler.get_config(self.backend)))
-
-    def ranked_ids(self, start, stop):
-        """The pks of ``self[start:stop]`` without fetching the objects, or None when stock
-        ranks this query (then slice and read ``pk``)."""
-        ranks = self._ranks()
-        if ranks is None:
-            return []
-        if not ranks:
-            return None
-        compiler = self.query_compiler
-        return [
-            pk for pk, _ in compiler.ranked(compiler.get_config(self.backend), stop)[start:stop]
-        ]
-
     def _do_search(self):
         ranks = self._ranks()
         if ranks is None:
@@ -305,8 +332,7 @@ class RankedSearchResultsMixin:
             return []
         # The page of results by pk, put in ranked order here: an ORDER BY CASE with a WHEN
         # per result costs more to build than the query takes to run.
-        _filters, bare = split_candidates(compiler.queryset)
-        found = (bare if bare is not None else compiler.queryset).in_bulk([pk for pk, _ in ranked])
+        found = compiler.queryset.in_bulk([pk for pk, _ in ranked])
         results = []
         for pk, score in ranked:
             obj = found.get(pk)
@@ -324,3 +350,24 @@ class RankedSearchResultsMixin:
             return super()._do_count()
         compiler = self.query_compiler
         return len(compiler.matched(compiler.get_config(self.backend))[self.start : self.stop])
+
+
+class CJKIndexMixin:
+    """``add_items`` of modelsearch's SQLite and PostgreSQL indexes with the indexer class
+    swappable (stock names its module's ``ObjectIndexer``): the vendor writes the entries
+    (``write_entries``), the rest is stock's, written against modelsearch 1.3.2 (pinned)."""
+
+    indexer_class = None
+
+    def add_items(self, model, objs):
+        if not model.get_search_fields():
+            return
+        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
+        if not indexers:
+            return
+        self.write_entries(get_content_type_pk(model), indexers)
+        self._refresh_title_norms()
+
+    def write_entries(self, content_type_pk, indexers):
+        """Insert or update the index entries of these indexers' objects."""
+        raise NotImplementedError

@@ -12,11 +12,12 @@ check the generated index settings without a server. Chinese analysis is configu
   (``ik_max_word`` when indexing, ``ik_smart`` when searching).
 """
 
+# modelsearch's backends with the explicit search_ids (search.backends.cluster)
 ENGINES = {
-    "elasticsearch8": "wagtail.search.backends.elasticsearch8",
-    "elasticsearch9": "wagtail.search.backends.elasticsearch9",
-    "opensearch2": "wagtail.search.backends.opensearch2",
-    "opensearch3": "wagtail.search.backends.opensearch3",
+    "elasticsearch8": "search.backends.cluster.Elasticsearch8SearchBackend",
+    "elasticsearch9": "search.backends.cluster.Elasticsearch9SearchBackend",
+    "opensearch2": "search.backends.cluster.OpenSearch2SearchBackend",
+    "opensearch3": "search.backends.cluster.OpenSearch3SearchBackend",
 }
 ANALYZERS = ("cjk", "smartcn", "ik")
 

@@ -1,12 +1,11 @@
 """PostgreSQL backend: analysed tsvectors, analyser tsqueries, title > summary > body weights,
 and the pages whose title holds the whole query ranked first (``CJKPostgresSearchQueryCompiler``).
 
-Written against modelsearch 1.3.2 (pinned): ``CJKPostgresIndex.add_items`` is a copy of
-``PostgresIndex.add_items`` with the indexer class swappable, because the original names the
-module-global ``ObjectIndexer``; it also writes the entries' words to the word index
-(``postings``) in the same transaction. modelsearch maps the declared field boosts (title 2,
-summary 1.5, the rest none) to tsvector weights B, C and D; the title column's rank also gets a
-fixed factor.
+Written against modelsearch 1.3.2 (pinned): ``CJKPostgresIndex.write_entries`` is the writing
+part of ``PostgresIndex.add_items`` (``common.CJKIndexMixin`` explains why it is not inherited);
+it also writes the entries' words to the word index (``postings``) in the same transaction.
+modelsearch maps the declared field boosts (title 2, summary 1.5, the rest none) to tsvector
+weights B, C and D; the title column's rank also gets a fixed factor.
 """
 
 from dataclasses import dataclass
@@ -18,12 +17,14 @@ from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.sql.subqueries import InsertQuery
 from modelsearch.backends.database.postgres import postgres as stock
 from modelsearch.query import Phrase, PlainText
-from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
+from modelsearch.utils import get_descendants_content_types_pks
 
 from search.analysis import index_terms, tsquery
 
 from . import postings
 from .common import (
+    CJKIndexMixin,
+    RankedSearchBackendMixin,
     RankedSearchMixin,
     RankedSearchResultsMixin,
     fetch_sql,
@@ -56,17 +57,11 @@ class CJKObjectIndexer(stock.ObjectIndexer):
         )
 
 
-class CJKPostgresIndex(stock.PostgresIndex):
+class CJKPostgresIndex(CJKIndexMixin, stock.PostgresIndex):
     indexer_class = CJKObjectIndexer
 
-    def add_items(self, model, objs):
-        if not model.get_search_fields():
-            return
-        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
-        if not indexers:
-            return
+    def write_entries(self, content_type_pk, indexers):
         index_entry = stock.IndexEntry
-        content_type_pk = get_content_type_pk(model)
         compiler = InsertQuery(index_entry).get_compiler(connection=self.write_connection)
         rows, params = [], []
         for indexer in indexers:
@@ -97,7 +92,6 @@ class CJKPostgresIndex(stock.PostgresIndex):
                 params,
             )
             postings.write_postings(cursor, [entry_id for (entry_id,) in cursor.fetchall()])
-        self._refresh_title_norms()
 
 
 class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQueryCompiler):
@@ -111,9 +105,9 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
     costliest part per match. The other matches are ranked, in a second statement cut off with
     LIMIT, only when the title tier is shorter than the results asked for. A query of one word
     that is one index token reads both from the word index instead (``postings``), which holds
-    the same title flag and score per entry. This applies to querysets from
-    ``search.service.candidates`` (``candidate_pks``) searching title and body; others are
-    ranked in one pass as ``RankedSearchMixin`` does.
+    the same title flag and score per entry. This applies to ``search_ids`` (given
+    ``allowed_ids``) searching title and body; querysets through Wagtail's API are ranked in
+    one pass as ``RankedSearchMixin`` does.
     """
 
     TITLE_TIER = 100.0
@@ -198,7 +192,7 @@ class CJKPostgresSearchQueryCompiler(RankedSearchMixin, stock.PostgresSearchQuer
         """Every allowed match, and the title tier ranked; None where tiers do not apply."""
         if self._tiers is None:
             self._tiers = False
-            known = getattr(self.queryset, "candidate_pks", None)
+            known = self.allowed_ids
             if (
                 known is None
                 or not self.TITLE_TIERS
@@ -333,7 +327,7 @@ class CJKPostgresAutocompleteQueryCompiler(
         return self.get_index_vectors(search_query)
 
 
-class CJKPostgresSearchBackend(stock.PostgresSearchBackend):
+class CJKPostgresSearchBackend(RankedSearchBackendMixin, stock.PostgresSearchBackend):
     index_class = CJKPostgresIndex
     query_compiler_class = CJKPostgresSearchQueryCompiler
     autocomplete_query_compiler_class = CJKPostgresAutocompleteQueryCompiler

@@ -1,8 +1,7 @@
 """SQLite FTS5 backend: analysed text in Wagtail's FTS table, title > summary > body ranking.
 
-Written against modelsearch 1.3.2 (pinned): ``CJKSQLiteIndex.add_items`` is a copy of
-``SQLiteIndex.add_items`` with the indexer class swappable, because the original names the
-module-global ``ObjectIndexer``.
+Written against modelsearch 1.3.2 (pinned): ``CJKSQLiteIndex.write_entries`` is the writing
+part of ``SQLiteIndex.add_items`` (``common.CJKIndexMixin`` explains why it is not inherited).
 """
 
 from functools import cached_property
@@ -16,11 +15,18 @@ from modelsearch.backends.database.sqlite.query import (
 )
 from modelsearch.index import AutocompleteField, SearchField
 from modelsearch.query import And, Or, Phrase, PlainText
-from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
+from modelsearch.utils import get_descendants_content_types_pks
 
 from search.analysis import fts5_query, index_terms
 
-from .common import RankedSearchMixin, RankedSearchResultsMixin, is_plain_tree, terms_of
+from .common import (
+    CJKIndexMixin,
+    RankedSearchBackendMixin,
+    RankedSearchMixin,
+    RankedSearchResultsMixin,
+    is_plain_tree,
+    terms_of,
+)
 
 # bm25() column weights in the FTS table's column order (autocomplete, body, title): a title
 # hit outweighs any number of body hits on a page of ordinary length.
@@ -71,16 +77,10 @@ class CJKObjectIndexer(stock.ObjectIndexer):
         )
 
 
-class CJKSQLiteIndex(stock.SQLiteIndex):
+class CJKSQLiteIndex(CJKIndexMixin, stock.SQLiteIndex):
     indexer_class = CJKObjectIndexer
 
-    def add_items(self, model, objs):
-        if not model.get_search_fields():
-            return
-        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
-        if not indexers:
-            return
-        content_type_pk = get_content_type_pk(model)
+    def write_entries(self, content_type_pk, indexers):
         ids_and_data = {
             indexer.id: (indexer.title, indexer.autocomplete, indexer.body) for indexer in indexers
         }
@@ -108,7 +108,6 @@ class CJKSQLiteIndex(stock.SQLiteIndex):
                 if object_id not in indexed_ids
             ]
         )
-        self._refresh_title_norms()
 
 
 class RawMatch(Lexeme):
@@ -172,7 +171,7 @@ class CJKSQLiteAutocompleteQueryCompiler(
     """Our query building with autocomplete's column, prefix last term and field type."""
 
 
-class CJKSQLiteSearchBackend(stock.SQLiteSearchBackend):
+class CJKSQLiteSearchBackend(RankedSearchBackendMixin, stock.SQLiteSearchBackend):
     index_class = CJKSQLiteIndex
     query_compiler_class = CJKSQLiteSearchQueryCompiler
     autocomplete_query_compiler_class = CJKSQLiteAutocompleteQueryCompiler

@@ -1,7 +1,7 @@
 import pytest
 
-from content.catalogue import get_catalogue
 from content.queries import filter_content, live_content
+from search.catalogue import get_catalogue
 from tests.content.factories import (
     ArticlePageFactory,
     ComicPageFactory,

@@ -6,10 +6,10 @@ import itertools
 import pytest
 from django.http import QueryDict
 
-from content.catalogue import get_catalogue
 from content.filters import MAX_VALUES, ContentFilter, FilterError
 from content.models import CONTENT_KIND_LABELS, CONTENT_KINDS, CONTENT_PAGE_MODELS
 from content.queries import live_content
+from search.catalogue import get_catalogue
 from tests.content.factories import (
     ArticlePageFactory,
     ComicPageFactory,

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, TaskState
 
-from content.catalogue import get_catalogue
 from content.models import ArticlePage, ReviewClearance
 from content.review import PublishRefused
 from home.models import User
 from screens.provisioning import provision
+from search.catalogue import get_catalogue
 from tests.content.factories import ArticlePageFactory, content_section
 from tests.content.test_admin import taxonomy
 

@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import Client
 
-from content import catalogue, singleflight
+from content import singleflight
 from content.generation import bump_generation
+from search import catalogue
 from tests.content.factories import ArticlePageFactory
 
 READERS = 12

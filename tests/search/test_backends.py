@@ -6,12 +6,13 @@ import datetime
 import pytest
 from django.db import connection
 from django.utils import timezone
-from modelsearch.query import Phrase
+from modelsearch.query import MATCH_ALL, Phrase, PlainText
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
 from content.models import ArticlePage
-from search.service import SearchParams, candidates
+from search.catalogue import get_catalogue
+from search.service import SearchParams, allowed_ids, candidates
 from tests.content import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +28,23 @@ def titles(results):
     return [page.title for page in results]
 
 
-def search(query, **kwargs):
-    return titles(get_search_backend().search(query, candidates(SearchParams()), **kwargs))
+def titles_of(pks):
+    found = Page.objects.in_bulk(pks)
+    return [found[pk].title for pk in pks]
+
+
+def search_ids(query, params=None, **kwargs):
+    return get_search_backend().search_ids(query, allowed_ids(params or SearchParams()), **kwargs)
+
+
+def search(query):
+    """The titles found, best first: by the explicit search_ids (what the site asks), checked
+    against Wagtail's search API over the same pages (filtered in SQL there)."""
+    hits = search_ids(query, limit=100)
+    found = titles_of(hits.ranked_ids)
+    assert found == titles(get_search_backend().search(query, candidates(SearchParams())))
+    assert hits.count == len(found)
+    return found
 
 
 def test_the_backend_in_use_is_ours_for_this_database():
@@ -100,7 +116,9 @@ def test_phrase_or_operator_and_autocomplete():
     other = article("沙尘暴防护")
     assert search(Phrase("数字化平台")) == [page.title]
     assert search(Phrase("平台数字化")) == []
-    assert sorted(search("数字化 防护", operator="or")) == sorted([page.title, other.title])
+    assert sorted(search(PlainText("数字化 防护", operator="or"))) == sorted(
+        [page.title, other.title]
+    )
     backend = get_search_backend()
     assert titles(backend.autocomplete("科普青城数", candidates(SearchParams()))) == [page.title]
 
@@ -158,9 +176,9 @@ def test_ranked_search_pages_through_all_matches_best_first():
     assert results[5:10].count() == 2
 
 
-def test_known_candidates_give_the_same_results_as_the_sql_filters():
-    """candidates() carries its pks from the content catalogue, and the ranking then filters
-    matches in memory; the same queryset without them is filtered in SQL. Both must agree."""
+def test_allowed_ids_give_the_same_results_as_the_sql_filters():
+    """search_ids takes the allowed pks from the content catalogue and filters the matches in
+    memory; Wagtail's API over the same pages filters them in SQL. Both must agree."""
     factories.ArticlePageFactory(title="草原防火知识", audiences=["farmers"], regions=["150105"])
     factories.VideoPageFactory(title="防火演练视频", audiences=["youth"])
     factories.ComicPageFactory(title="森林防火漫画", audiences=["farmers", "youth"])
@@ -175,15 +193,12 @@ def test_known_candidates_give_the_same_results_as_the_sql_filters():
         {"kinds": ["video", "comic"]},
         {"regions": ["150100"]},
     ):
-        known = candidates(SearchParams(**filters))
-        assert known.candidate_pks is not None
-        in_sql = known.all()  # a clone: the attribute stays behind
-        assert not hasattr(in_sql, "candidate_pks")
+        params = SearchParams(**filters)
         for query in ("防火", "草原 防火", "漫画"):
-            by_catalogue = backend.search(query, known)
-            by_sql = backend.search(query, in_sql)
-            assert titles(by_catalogue) == titles(by_sql), (filters, query)
-            assert by_catalogue.count() == by_sql.count()
+            by_catalogue = search_ids(query, params, limit=100)
+            by_sql = backend.search(query, candidates(params))
+            assert titles_of(by_catalogue.ranked_ids) == titles(by_sql), (filters, query)
+            assert by_catalogue.count == by_sql.count()
     # neither the draft nor the expired page
     assert set(search("防火")) == {"草原防火知识", "防火演练视频", "森林防火漫画"}
 
@@ -197,30 +212,62 @@ def test_pages_of_results_skip_matches_the_filters_leave_out():
         article(f"第{n}期科普", summary="防火" * (n + 1))
     for n in range(4):
         article(f"草稿{n + 10}", summary="防火" * 9, live=False)
-    results = get_search_backend().search("防火", candidates(SearchParams()))
-    everything = titles(results)
-    assert len(everything) == results.count() == 7
+    hits = search_ids("防火", limit=100)
+    everything = titles_of(hits.ranked_ids)
+    assert len(everything) == hits.count == 7
     assert everything[0] == "防火专题"
     assert not any(title.startswith("草稿") for title in everything)
     # more mentions in the summary rank higher
     assert everything[1:] == [f"第{n}期科普" for n in reversed(range(6))]
-    fresh = get_search_backend().search("防火", candidates(SearchParams()))
-    assert titles(fresh[:3]) == everything[:3]
-    assert titles(fresh[2:6]) == everything[2:6]
-    assert (
-        titles(get_search_backend().search("防火", candidates(SearchParams()))[1:])
-        == (everything[1:])
-    )
+    for offset, limit in ((0, 3), (2, 4), (1, 10), (6, 5), (7, 5)):
+        hits = search_ids("防火", offset=offset, limit=limit)
+        assert titles_of(hits.ranked_ids) == everything[offset : offset + limit]
+        assert hits.count == 7
+    # the same pages through Wagtail's API, sliced
+    results = get_search_backend().search("防火", candidates(SearchParams()))
+    assert titles(results[2:6]) == everything[2:6]
+    assert titles(results[1:]) == everything[1:]
 
 
 def test_a_title_holding_the_whole_query_ranks_first_on_every_path():
     """However often the other pages say it, the page whose title holds the query comes first,
-    whether the queryset carries its candidate pks or is filtered in SQL."""
+    whether the allowed pks are given (search_ids) or the pages filtered in SQL."""
     article("草原防火", summary="摘要")
     for n in range(3):
         article(f"第{n}期", summary="草原防火。" * 20)
-    known = candidates(SearchParams())
-    for queryset in (known, known.all(), Page.objects.live()):
+    hits = search_ids("草原防火", limit=10)
+    assert titles_of(hits.ranked_ids)[0] == "草原防火"
+    assert hits.count == 4
+    for queryset in (candidates(SearchParams()), Page.objects.live()):
         results = get_search_backend().search("草原防火", queryset)
         assert titles(results)[0] == "草原防火"
         assert results.count() == 4
+
+
+def test_search_ids_counts_facets_over_every_allowed_match_when_asked():
+    factories.ArticlePageFactory(title="草原防火知识", audiences=["farmers"])
+    factories.VideoPageFactory(title="防火演练视频", audiences=["youth"])
+    factories.ComicPageFactory(title="森林漫画", audiences=["farmers"])
+    facet_counts = get_catalogue().facet_counts
+    hits = search_ids("防火", limit=1, facet_counts=facet_counts)
+    assert len(hits.ranked_ids) == 1 and hits.count == 2
+    assert hits.facets["type"] == {"article": 1, "video": 1}
+    assert hits.facets["audience"] == {"farmers": 1, "youth": 1}
+    assert search_ids("防火", limit=1).facets is None
+    nothing = search_ids("，。", facet_counts=facet_counts)
+    assert (nothing.ranked_ids, nothing.count) == ([], 0)
+    assert nothing.facets["type"] == {}
+
+
+def test_search_ids_autocompletes_the_last_word():
+    page = article("Wagtail 科普平台")
+    assert titles_of(search_ids("科普 wagt", autocomplete=True).ranked_ids) == [page.title]
+    assert search_ids("科普 wagt").ranked_ids == []  # a whole word when not completing
+
+
+def test_search_ids_takes_other_query_types_through_stock_ranking():
+    kept = article("草原防火知识")
+    article("防火草稿", live=False)
+    hits = search_ids(MATCH_ALL, limit=100)
+    assert hits.ranked_ids == [kept.pk]  # every allowed page, nothing else
+    assert hits.count == 1

@@ -25,9 +25,9 @@ from itertools import chain
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from .generation import current_generation
-from .models import CONTENT_PAGE_MODELS, ContentPageTag, Region
-from .queries import published_content
+from content.generation import current_generation
+from content.models import CONTENT_PAGE_MODELS, ContentPageTag, Region
+from content.queries import published_content
 
 FACETS = ("type", "audience", "topic", "region")
 # Filter combinations remembered per catalogue; the public can ask for many.

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from wagtail.models import PageViewRestriction, Site
 
-from content import catalogue as catalogue_module
-from content.catalogue import get_catalogue
 from content.queries import filter_content, live_content
+from search import catalogue as catalogue_module
+from search.catalogue import get_catalogue
 from tests.content.factories import (
     ArticlePageFactory,
     ComicPageFactory,
