@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The player's JavaScript tooling (eslint), from package-lock.json; the node tests need none of it.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test lint format install lock bench clean
 
@@ -13,7 +15,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --requirement requirements.lock
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 .env:
 	@echo "writing .env with a generated SECRET_KEY (not committed)"
@@ -28,9 +34,11 @@ run: $(STAMP) .env
 	$(BIN)/python -m kepuqingcheng.launch --host 127.0.0.1 --port $(PORT) --no-access-log --no-proxy-headers
 
 test: $(STAMP)
+	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
+	npx --no-install eslint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djhtml --check templates
@@ -49,8 +57,12 @@ lock:
 	.lock-venv/bin/python -m pip freeze --exclude kepuqingcheng > requirements.lock
 	rm -rf .lock-venv
 
+# Every bench/*.py run as a script (harness.py, serving.py and cold_app.py are parts they share).
+# BENCH_SIZE=tiny runs each in seconds, as CI does (bench/harness.py).
+BENCHES := $(shell grep -l '^if __name__ == "__main__":' bench/*.py)
+
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

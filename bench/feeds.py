@@ -15,26 +15,25 @@ once; the p99 of their answer times, with concurrent misses rendering once (the 
 every miss rendering (``CACHE_STAMPEDE_LOCK=false``), on two servers side by side in interleaved
 rounds.
 
-    .venv/bin/python bench/feeds.py
+    .venv/bin/python bench/feeds.py          # BENCH_SIZE=tiny: seconds, figures meaningless
 """
 
 import http.client
 import json
-import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-ITEMS = 1000
-ROUNDS = 5
-SECONDS_PER_TURN = 2.0
+from harness import connect, get, prepare_site, servers, side_by_side, sized, verdict
+from serving import redis_url
+
+ITEMS = sized(1000, 20)
+ROUNDS = sized(5, 1)
+SECONDS_PER_TURN = sized(2.0, 0.2)
 TARGET = 0.5
 # The feed with the Redis cache (REDIS_URL) against the in-process cache.
 REDIS_TARGET = 0.8
@@ -105,116 +104,33 @@ print(json.dumps(counts))
 """
 
 
-def prepare(folder):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.dev",
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "SECRET_KEY": "bench-only-" + "x" * 50,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    manage = [PYTHON, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    output = subprocess.run(
-        [PYTHON, "-c", SETUP % {"items": ITEMS, "feed": FEED}],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if output.returncode:
-        sys.exit(f"setting up the bench data failed:\n{output.stderr[-3000:]}")
-    return env, json.loads(output.stdout.strip().splitlines()[-1])
-
-
-def wait_until_up(port, server):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("uvicorn stopped before answering")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("uvicorn did not answer within 30 s")
-
-
-def measure(connection, path, headers, expected, seconds):
-    count = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        if response.status != expected:
-            sys.exit(f"{path} answered {response.status}, expected {expected}")
-        count += 1
-    return count, time.perf_counter() - started
-
-
-def start_server(env):
-    from serving import start_uvicorn
-
-    server, port = start_uvicorn("kepuqingcheng.asgi:application", env)
-    wait_until_up(port, server)
-    return server, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-
 def main():
-    from serving import redis_url
-
     with tempfile.TemporaryDirectory(prefix="kepu-bench-feeds-") as tmp, redis_url() as redis:
         folder = Path(tmp)
-        env, query_counts = prepare(folder)
+        env, counted = prepare_site(folder, SETUP % {"items": ITEMS, "feed": FEED})
+        query_counts = json.loads(counted)
         # The same database served twice: with the in-process cache, and with Redis.
         caches = {"in-process": env}
         if redis:
             caches["Redis"] = {**env, "REDIS_URL": redis}
-        servers = {}
-        try:
-            for cache_name, cache_env in caches.items():
-                servers[cache_name] = start_server(cache_env)
+        with servers(caches) as started:
+            connections = {name: connect(port) for name, (_server, port) in started.items()}
             cases = {}
-            for cache_name, (_server, connection) in servers.items():
-                connection.request("GET", FEED)
-                first = connection.getresponse()
-                first.read()
-                etag = first.getheader("ETag")
+            for cache_name, connection in connections.items():
+                etag = get(connection, FEED).getheader("ETag")
                 cases[cache_name] = {
                     "feed 200": (FEED, {}, 200),
                     "feed 304": (FEED, {"If-None-Match": etag}, 304),
                     "static file": ("/static/css/site.css", {}, 200),
                 }
-                for path, headers, expected in cases[cache_name].values():  # warm up
-                    measure(connection, path, headers, expected, 0.3)
-            names = list(cases["in-process"])
-            totals = {(name, cache): [0, 0.0] for name in names for cache in servers}
-            for _ in range(ROUNDS):
-                for name in names:
-                    for cache_name, (_server, connection) in servers.items():
-                        path, headers, expected = cases[cache_name][name]
-                        turn = measure(connection, path, headers, expected, SECONDS_PER_TURN)
-                        count, elapsed = turn
-                        totals[name, cache_name][0] += count
-                        totals[name, cache_name][1] += elapsed
-        finally:
-            for server, _connection in servers.values():
-                server.terminate()
-                server.wait(timeout=10)
+            all_rates = side_by_side(connections, cases, rounds=ROUNDS, seconds=SECONDS_PER_TURN)
         cold = cold_stampede(env, folder)
 
-    all_rates = {key: count / elapsed for key, (count, elapsed) in totals.items()}
+    names = list(cases["in-process"])
     rates = {name: all_rates[name, "in-process"] for name in names}
     static = rates["static file"]
-    print(f"{ITEMS} items, {ROUNDS} interleaved rounds of {SECONDS_PER_TURN:.0f} s per URL: {FEED}")
-    with_redis = "Redis" in servers
+    print(f"{ITEMS} items, {ROUNDS} interleaved rounds of {SECONDS_PER_TURN:g} s per URL: {FEED}")
+    with_redis = "Redis" in caches
     redis_header = f"{'Redis req/s':>13}{'Redis ÷ in-proc':>17}" if with_redis else ""
     print(f"{'request':<14}{'req/s':>10}{'÷ static':>11}{redis_header}")
     slow_with_redis = []
@@ -233,13 +149,13 @@ def main():
             f"  items {result['items']}"
         )
     print_cold_stampede(cold)
-    failed = []
+    failed, broken = [], []
     if rates["feed 304"] / static < TARGET:
         failed.append(f"304 below {TARGET:.2f} of the static file")
     if query_counts["304"]["queries"] or query_counts["304"]["status"] != 304:
-        failed.append("the 304 touched the database")
+        broken.append("the 304 touched the database")
     if query_counts["second 200"]["queries"]:
-        failed.append("the second identical 200 was rendered again")
+        broken.append("the second identical 200 was rendered again")
     if slow_with_redis:
         slow = ", ".join(slow_with_redis)
         failed.append(f"with Redis below {REDIS_TARGET:.2f} of in-process: {slow}")
@@ -248,25 +164,15 @@ def main():
     )
     if with_redis:
         print(f"target: with Redis, the feed 200 and 304 at least {REDIS_TARGET:.2f} of in-process")
-    if failed:
-        print("missed: " + "; ".join(failed))
-        sys.exit(1)
+    verdict(failed, broken)
 
 
 # -- Cold-cache stampede (issue 12, point 8) ------------------------------------------------------
 
-COLD_CLIENTS = 50
-COLD_ROUNDS = 4
+COLD_CLIENTS = sized(50, 5)
+COLD_ROUNDS = sized(4, 1)
 COLD_TARGET = 2.0  # the lock must at least halve the cold p99
-
-
-def start_uvicorn(env, port):
-    return subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "kepuqingcheng.asgi:application", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
+LOCK_FLAGS = (("lock off", "false"), ("lock on", "true"))
 
 
 def change_content(database):
@@ -305,26 +211,15 @@ def cold_round(port):
 
 def cold_stampede(env, folder):
     """{"lock off": [...], "lock on": [...]} answer times over COLD_ROUNDS interleaved rounds."""
-    from serving import free_port
-
-    servers = {}
-    try:
-        for name, flag in (("lock off", "false"), ("lock on", "true")):
-            port = free_port()
-            servers[name] = (start_uvicorn({**env, "CACHE_STAMPEDE_LOCK": flag}, port), port)
-        for server, port in servers.values():
-            wait_until_up(port, server)
-        times = {name: [] for name in servers}
+    envs = {name: {**env, "CACHE_STAMPEDE_LOCK": flag} for name, flag in LOCK_FLAGS}
+    with servers(envs) as started:
+        times = {name: [] for name in started}
         for _ in range(COLD_ROUNDS):
-            for name, (_server, port) in servers.items():
+            for name, (_server, port) in started.items():
                 change_content(folder / "bench.sqlite3")
                 time.sleep(1.5)  # past the servers' once-a-second look at the generation
                 times[name] += cold_round(port)
         return times
-    finally:
-        for server, _port in servers.values():
-            server.terminate()
-            server.wait(timeout=10)
 
 
 def p99(times):

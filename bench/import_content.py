@@ -18,9 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import sized
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "content" / "demo"
-LINES = 1000
+LINES = sized(1000, 20)
 TARGET_SECONDS = 60.0
 
 

@@ -1,7 +1,8 @@
 """Push channel under load: 1,000 idle Server-Sent Event streams, one change, how fast all hear it.
 
 Run: .venv/bin/python bench/push.py   (about a minute and a half; needs Redis on 127.0.0.1:6379
-for the second half, skipped with a note otherwise)
+for the second half, skipped with a note otherwise; BENCH_SIZE=tiny: seconds, with 2 screens of
+5 streams)
 
 1. Prepares a throw-away SQLite database with 10 screens.
 2. One uvicorn worker, in-process broker: a second process opens 1,000 streams on loopback
@@ -20,16 +21,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENS = 10
-PER_SCREEN = 100
+from harness import migrate, sized, wait_until_up
+from serving import ROOT, free_port
+
+SCREENS = sized(10, 2)
+PER_SCREEN = sized(100, 5)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
@@ -167,12 +169,6 @@ def client_main(port, tickets_file, ready_file):
 # ---------------------------------------------------------------- orchestration
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _rss_kb(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -192,21 +188,6 @@ def _server_pids(master):
     return children or [master]
 
 
-def _wait_until_serving(port, deadline=60):
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(
-                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                )
-                if sock.recv(100).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not start")
-
-
 def _django(env, code):
     out = subprocess.run(
         [sys.executable, "-c", "import json, django; django.setup()\n" + code],
@@ -219,11 +200,10 @@ def _django(env, code):
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
 
-def _prepare(env):
+def _prepare(env, database):
+    migrate(env, database)
     _django(
         env,
-        "from django.core.management import call_command\n"
-        "call_command('migrate', verbosity=0)\n"
         "from screens.provisioning import provision\n"
         f"for n in range({SCREENS}):\n"
         "    provision(f'压测屏{n}', '150105', 'square')\n",
@@ -243,7 +223,7 @@ def _tickets(env):
 
 def run_case(label, env, workers, tmp):
     (Path(tmp) / "tickets.json").write_text(_tickets(env))
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -267,12 +247,12 @@ def run_case(label, env, workers, tmp):
         env=env,
     )
     try:
-        _wait_until_serving(port)
+        wait_until_up(port, server, timeout=60)
         time.sleep(1.5 if workers > 1 else 0.3)
         pids = _server_pids(server.pid)
         # Warm each worker (imports, first request) before the baseline reading.
         for _ in range(4 * workers):
-            _wait_until_serving(port)
+            wait_until_up(port, server)
         rss_before = sum(_rss_kb(pid) for pid in pids)
         ready_file = Path(tmp) / f"ready-{workers}"
         ready_file.write_text("")
@@ -347,7 +327,7 @@ def main():
         }
         env.pop("REDIS_URL", None)
         print(f"preparing a database with {SCREENS} screens ...", flush=True)
-        _prepare(env)
+        _prepare(env, Path(tmp) / "db.sqlite3")
         results = {"in-process": run_case("1 worker, in-process broker", env, 1, tmp)}
         if _redis_available():
             redis_env = {**env, "REDIS_URL": REDIS_URL}

@@ -12,28 +12,24 @@ manifests after one content change. Then serves the site with uvicorn (one proce
 2. measures requests/second of the 304 path and of a static file in interleaved rounds over one
    keep-alive connection each, so the machine's load affects both alike. Target: ≥ 0.5×.
 
-    .venv/bin/python bench/screens.py
+    .venv/bin/python bench/screens.py          # BENCH_SIZE=tiny: seconds, figures meaningless
 """
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-SCREENS = 10_000
-REBUILD = 1_000
+from harness import connect, get, prepare_site, servers, side_by_side, sized
+
+SCREENS = sized(10_000, 300)
+REBUILD = sized(1_000, 20)
 RATE = SCREENS / 60
-SIMULATED_SECONDS = 10
-ROUNDS = 4
-SECONDS_PER_TURN = 2.0
+SIMULATED_SECONDS = sized(10, 1)
+ROUNDS = sized(4, 1)
+SECONDS_PER_TURN = sized(2.0, 0.2)
 TARGET = 0.5
 
 SETUP = """
@@ -78,60 +74,11 @@ print(json.dumps({"status_304": status, "queries_304": len(queries), "rebuild_se
 """
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def prepare(folder):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.dev",
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "SECRET_KEY": "bench-only-" + "x" * 50,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    manage = [PYTHON, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     tokens_file = folder / "tokens.json"
     script = SETUP % {"screens": SCREENS, "rebuild": REBUILD, "tokens": str(tokens_file)}
-    output = subprocess.run(
-        [PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if output.returncode:
-        sys.exit(f"setting up the bench data failed:\n{output.stderr[-3000:]}")
-    return (
-        env,
-        json.loads(output.stdout.strip().splitlines()[-1]),
-        json.loads(tokens_file.read_text()),
-    )
-
-
-def wait_until_up(port, server):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("uvicorn stopped before answering")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("uvicorn did not answer within 30 s")
-
-
-def get(connection, path, headers):
-    connection.request("GET", path, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    return response
+    env, setup = prepare_site(folder, script)
+    return env, json.loads(setup), json.loads(tokens_file.read_text())
 
 
 def simulate(port, tokens, etag):
@@ -168,42 +115,12 @@ def simulate(port, tokens, etag):
     }
 
 
-def measure(connection, path, headers, expected, seconds):
-    count = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        status = get(connection, path, headers).status
-        if status != expected:
-            sys.exit(f"{path} answered {status}, expected {expected}")
-        count += 1
-    return count, time.perf_counter() - started
-
-
 def main():
     with tempfile.TemporaryDirectory(prefix="kepu-bench-screens-") as tmp:
-        folder = Path(tmp)
-        env, setup, tokens = prepare(folder)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "kepuqingcheng.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            wait_until_up(port, server)
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        env, setup, tokens = prepare(Path(tmp))
+        with servers({"site": env}) as started:
+            _server, port = started["site"]
+            connection = connect(port)
             first = get(
                 connection, "/api/v1/screens/manifest", {"Authorization": f"Bearer {tokens[-1]}"}
             )
@@ -213,7 +130,6 @@ def main():
             # The same screens again: their tokens are cached now, as in steady operation.
             warm_simulation = simulate(port, tokens, etag)
             # The first connection idled past uvicorn's keep-alive timeout meanwhile.
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             cases = {
                 "manifest 304": (
                     "/api/v1/screens/manifest",
@@ -222,19 +138,14 @@ def main():
                 ),
                 "static file": ("/static/css/site.css", {}, 200),
             }
-            for path, headers, expected in cases.values():  # warm up
-                measure(connection, path, headers, expected, 0.3)
-            totals = {name: [0, 0.0] for name in cases}
-            for _ in range(ROUNDS):
-                for name, (path, headers, expected) in cases.items():
-                    count, elapsed = measure(connection, path, headers, expected, SECONDS_PER_TURN)
-                    totals[name][0] += count
-                    totals[name][1] += elapsed
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+            rates = side_by_side(
+                {"site": connect(port)},
+                {"site": cases},
+                rounds=ROUNDS,
+                seconds=SECONDS_PER_TURN,
+            )
 
-    rates = {name: count / elapsed for name, (count, elapsed) in totals.items()}
+    rates = {name: rates[name, "site"] for name in cases}
     ratio = rates["manifest 304"] / rates["static file"]
     print(f"screens: {SCREENS:,} polling every 60 s → {RATE:.0f} requests/s")
     for label, result in (("token cache cold", simulation), ("token cache warm", warm_simulation)):

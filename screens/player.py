@@ -24,8 +24,25 @@ from wagtail.models import Site
 
 PLAYER_VERSION = "1.0.0"
 QR_MAX_URL = 500
-SHELL_ASSETS = ["screen/player.js", "screen/player.css"]
-# Shared with player.js, which fills it: media by URL, each verified by its sha256.
+# What the service worker keeps so the player starts offline: the style and every ES module the
+# entry player.js imports, directly or not (tests/screens/test_player_modules.py checks the list
+# against the imports).
+PLAYER_MODULES = [
+    "player.js",
+    "builders.js",
+    "dom.js",
+    "expiry.js",
+    "network.js",
+    "offline.js",
+    "pairing.js",
+    "playback.js",
+    "rotation.js",
+    "schedule.js",
+    "state.js",
+    "storage.js",
+]
+SHELL_ASSETS = [*(f"screen/{name}" for name in PLAYER_MODULES), "screen/player.css"]
+# Shared with static/screen/storage.js, which fills it: media by URL, each verified by its sha256.
 MEDIA_CACHE = "kepu-screen-media-v1"
 
 

@@ -1,10 +1,11 @@
 /* Service worker of the screen player, served at /screen/sw.js with SHELL, SHELL_VERSION and
  * MEDIA_CACHE prepended by screens.player.
  *
- * It keeps the player itself (page, script, style) so that a screen reloaded or rebooted while
- * the server is unreachable still starts. The manifest and the media are kept by the player in
- * Cache Storage (it verifies each file's sha256 before storing it); requests for those files
- * are answered from that cache here too, so a plain <img src> of a cached file works offline.
+ * It keeps the player itself (page, style and every ES module: SHELL_ASSETS in screens/player.py)
+ * so that a screen reloaded or rebooted while the server is unreachable still starts. The
+ * manifest and the media are kept by the player in Cache Storage (it verifies each file's sha256
+ * before storing it); requests for those files are answered from that cache here too, so a plain
+ * <img src> of a cached file works offline.
  */
 /* global SHELL, SHELL_VERSION, MEDIA_CACHE */
 "use strict";
