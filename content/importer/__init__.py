@@ -299,6 +299,7 @@ class Importer:
         batch, self._batch = self._batch, _Batch()
         atomic, self._atomic = self._atomic, None
         if atomic is not None:
+            _collapse_after_commit_work()
             try:
                 atomic.__exit__(None, None, None)
             except Exception as error:
@@ -358,6 +359,22 @@ class Importer:
                 if model is not None:
                     pages.setdefault(model, []).append(pk)
             self._announce(pages)
+
+
+def _collapse_after_commit_work():
+    """Run each after-commit callback once for the batch, not once per row saved in it.
+
+    Listeners that announce "content changed" (the content generation, screens' manifest
+    versions) register the same function on every save; run once after the batch commits, it
+    announces the same final state. Distinct callables (a closure per page, such as a WebSub
+    notification for that page's feeds) are all kept, in order."""
+    seen, kept = set(), []
+    for entry in connection.run_on_commit:
+        func = entry[1]
+        if func not in seen:
+            seen.add(func)
+            kept.append(entry)
+    connection.run_on_commit[:] = kept
 
 
 def _ids(pages):

@@ -103,6 +103,7 @@ class Writer:
                 organisation=page.review_organisation,
                 user=self.user,
                 reviewed_on=page.reviewed_at,
+                saved_from=page,
             )
         recorded = {"content_hash": plan.fingerprint, "announced": False}
         if not self.draft:
