@@ -11,15 +11,19 @@ this tree's, in turn, and printed side by side with the ratio.
 
     .venv/bin/python bench/import_content.py [--lines 1000] [--baseline REF] [--no-postgres]
 
-Measured with ``--lines 200`` on a shared 2-core machine under heavy load from other work (so
-wall times are inflated and noisy; CPU seconds show the work itself; every figure includes about
-2 s of process start-up), baseline 75f2181:
+Measured with ``--lines 200`` against baseline 75f2181, every figure including process start-up
+(about 1.5 s), twice on a shared 2-core machine: once quiet, once under heavy load from other
+work (wall times inflated; CPU seconds show the work itself):
 
-    database    run            baseline          this tree         speed-up (wall, CPU)
-    SQLite      first import   3.8 lines/s 11.2 s CPU  4.8 lines/s  9.3 s CPU  1.28x  1.21x
-    SQLite      re-import      21.7 lines/s 2.0 s CPU  23.7 lines/s 1.9 s CPU  1.09x  1.06x
-    PostgreSQL  first import   1.6 lines/s 17.2 s CPU  3.2 lines/s 11.0 s CPU  2.00x  1.56x
-    PostgreSQL  re-import      20.3 lines/s 2.1 s CPU  18.3 lines/s 2.2 s CPU  0.90x  0.96x
+    quiet       run            baseline lines/s  this tree lines/s  speed-up wall   CPU
+    SQLite      first import   23.6              28.6               1.21x           1.27x
+    SQLite      re-import      130.9             133.4              1.02x           1.01x
+    PostgreSQL  first import   14.2              17.4               1.23x           1.24x
+    PostgreSQL  re-import      134.8             136.5              1.01x           1.01x
+    loaded
+    SQLite      first import   3.8               4.8                1.28x           1.21x
+    PostgreSQL  first import   1.6               3.2                2.00x           1.56x
+    PostgreSQL  re-import      20.3              18.3               0.90x           0.96x
 
 The issue's target (3x on both) is not reached: per written line the importer went from about
 113 to 83 queries and from one commit to one per batch; what remains is Wagtail's own create,
