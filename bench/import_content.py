@@ -1,30 +1,58 @@
-"""Knowledge-base import speed: 1,000 lines into a fresh SQLite database, target under 60 s.
+"""Knowledge-base import speed: this tree's importer against a baseline commit's, side by side.
 
-Generates a 1,000-line JSONL of all four content types (reusing a handful of the demo media
-files, as a real export reuses its artwork), migrates a throw-away SQLite database, then runs
-`manage.py import_content` twice as a subprocess — the first import and a re-import of the same
-file, which must report every line unchanged — and prints both side by side.
+Generates a JSONL of all four content types (reusing a handful of the demo media files, as a
+real export reuses its artwork), then for each database — SQLite, and PostgreSQL when a server
+answers (``BENCH_POSTGRES_URL``, default the local one; the bench creates and drops its own
+databases ``kepu_bench_import*``) — runs ``manage.py import_content`` as a subprocess into a
+freshly migrated database twice: the first import and a re-import of the same file, which must
+report every line unchanged. Each is run by the baseline's code (``--baseline``, by default the
+last commit with the single-module importer, unpacked from git into a temporary folder) and by
+this tree's, in turn, and printed side by side with the ratio.
 
-    .venv/bin/python bench/import_content.py
+    .venv/bin/python bench/import_content.py [--lines 1000] [--baseline REF] [--no-postgres]
+
+Measured with ``--lines 200`` against baseline 75f2181, every figure including process start-up
+(about 1.5 s), twice on a shared 2-core machine: once quiet, once under heavy load from other
+work (wall times inflated; CPU seconds show the work itself):
+
+    quiet       run            baseline lines/s  this tree lines/s  speed-up wall   CPU
+    SQLite      first import   23.6              28.6               1.21x           1.27x
+    SQLite      re-import      130.9             133.4              1.02x           1.01x
+    PostgreSQL  first import   14.2              17.4               1.23x           1.24x
+    PostgreSQL  re-import      134.8             136.5              1.01x           1.01x
+    loaded
+    SQLite      first import   3.8               4.8                1.28x           1.21x
+    PostgreSQL  first import   1.6               3.2                2.00x           1.56x
+    PostgreSQL  re-import      20.3              18.3               0.90x           0.96x
+
+The issue's target (3x on both) is not reached: per written line the importer went from about
+113 to 83 queries and from one commit to one per batch; what remains is Wagtail's own create,
+revision and publish (three saves of the page row, each with its signals and log entries).
 """
 
+import argparse
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from harness import sized
+from harness import TINY, sized
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "content" / "demo"
 LINES = sized(1000, 20)
-TARGET_SECONDS = 60.0
-
+# The last commit whose importer was the single module content/importer.py.
+BASELINE = "75f2181"
+TARGET_LINES_PER_SECOND = 1000 / 60
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kepu_bench_import"
 
 FILES = [
     "media/images/demo-001.jpg",
@@ -36,7 +64,7 @@ FILES = [
 ]
 
 
-def generate(folder):
+def generate(folder, lines):
     """Write bench.jsonl into ``folder``: the demo lines cycled with new identities and titles,
     every line pointing at one of a few files, as a real export reuses its artwork."""
     for path in FILES:
@@ -48,7 +76,7 @@ def generate(folder):
         by_type.setdefault(line["type"], []).append(line)
     kinds = ["article", "video", "comic", "emergency"]
     with (folder / "bench.jsonl").open("w", encoding="utf-8") as out:
-        for number in range(LINES):
+        for number in range(lines):
             kind = kinds[number % 4]
             line = dict(by_type[kind][number // 4 % len(by_type[kind])])
             line["external_id"] = f"bench-{number:05d}"
@@ -71,14 +99,14 @@ def child_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def manage(env, *args):
-    """Run manage.py; return (wall seconds, CPU seconds, last line of its output)."""
+def manage(tree, env, *args):
+    """Run ``tree``'s manage.py; return (wall seconds, CPU seconds, last line of its output)."""
     cpu = child_cpu()
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
+    result = subprocess.run(  # noqa: S603 -- our own manage.py
+        [sys.executable, str(tree / "manage.py"), *args],
         env=env,
-        cwd=ROOT,
+        cwd=tree,
         capture_output=True,
         text=True,
         check=False,
@@ -90,34 +118,160 @@ def manage(env, *args):
     return elapsed, cpu, (result.stdout.strip().splitlines() or [""])[-1]
 
 
+def unpack(ref, folder):
+    """The tree of commit ``ref``, written into ``folder``."""
+    archive = subprocess.run(  # noqa: S603, S607
+        ["git", "-C", str(ROOT), "archive", "--format=tar", ref],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+class SQLite:
+    name = "SQLite"
+
+    def __init__(self, temp):
+        self.temp = temp
+        self.template = temp / "template.sqlite3"
+        self.runs = 0
+
+    def url(self, path):
+        return f"sqlite:///{path}"
+
+    def template_url(self):
+        return self.url(self.template)
+
+    def fresh(self):
+        self.runs += 1
+        path = self.temp / f"run-{self.runs}.sqlite3"
+        shutil.copy(self.template, path)
+        return self.url(path)
+
+    def drop(self):
+        pass
+
+
+class PostgreSQL:
+    name = "PostgreSQL"
+
+    def __init__(self, url):
+        import psycopg
+
+        self.psycopg = psycopg
+        parts = urlsplit(url)
+        self.base = parts
+        self.prefix = parts.path.lstrip("/") or "kepu_bench_import"
+        self.admin = urlunsplit(parts._replace(path="/postgres"))
+        self.created = []
+        self.runs = 0
+        self._create(f"{self.prefix}_template")
+
+    def _execute(self, sql):
+        with self.psycopg.connect(self.admin, autocommit=True) as db:
+            db.execute(sql)
+
+    def _create(self, name, template=None):
+        self._execute(f'DROP DATABASE IF EXISTS "{name}"')
+        self._execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.created.append(name)
+        return urlunsplit(self.base._replace(path=f"/{name}"))
+
+    def template_url(self):
+        return urlunsplit(self.base._replace(path=f"/{self.prefix}_template"))
+
+    def fresh(self):
+        self.runs += 1
+        return self._create(f"{self.prefix}_{self.runs}", template=f"{self.prefix}_template")
+
+    def drop(self):
+        for name in reversed(self.created):
+            self._execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def postgres(url):
+    try:
+        import psycopg
+
+        return PostgreSQL(url)
+    except (ImportError, psycopg.Error) as error:  # no server: the column is left out
+        print(f"PostgreSQL left out ({type(error).__name__}: {error})")
+        return None
+
+
+def measure(database, trees, jsonl, temp):
+    """{(tree name, run): (wall, cpu, summary)} for a first import and a re-import."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="kepuqingcheng.settings.dev",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("REDIS_URL", None)
+    manage(ROOT, dict(env, DATABASE_URL=database.template_url()), "migrate", "--noinput", "-v0")
+    urls = {name: database.fresh() for name in trees}
+    figures = {}
+    for run in ("first import", "re-import"):
+        for name, tree in trees.items():  # in turn, so drift of the machine hits both
+            media = temp / f"media-{database.name}-{name}"
+            run_env = dict(env, DATABASE_URL=urls[name], MEDIA_ROOT=str(media))
+            figures[(name, run)] = manage(tree, run_env, "import_content", str(jsonl))
+    return figures
+
+
+def show(database, figures, lines):
+    print(f"\n{lines} lines, {database.name}; each figure includes process start-up")
+    print(f"{'':14}{'':10}{'wall s':>8}{'lines/s':>9}{'CPU s':>8}   summary")
+    for run in ("first import", "re-import"):
+        for name in ("baseline", "this tree"):
+            wall, cpu, summary = figures[(name, run)]
+            print(f"{run:14}{name:10}{wall:8.1f}{lines / wall:9.1f}{cpu:8.1f}   {summary}")
+        (old_wall, old_cpu, _), (new_wall, new_cpu, _) = (
+            figures[("baseline", run)],
+            figures[("this tree", run)],
+        )
+        print(
+            f"{run:14}{'speed-up':10}{old_wall / new_wall:7.2f}x{'':9}{old_cpu / new_cpu:7.2f}x"
+            "   (baseline time / this tree's time: above 1 is faster)"
+        )
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=LINES)
+    parser.add_argument("--baseline", default=BASELINE, help="git commit to compare against")
+    parser.add_argument("--no-postgres", action="store_true")
+    options = parser.parse_args()
+
+    failed = False
     with tempfile.TemporaryDirectory(prefix="kepu-bench-import-") as temp:
         temp = Path(temp)
-        jsonl = generate(temp / "export")
-        env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="kepuqingcheng.settings.dev",
-            DATABASE_URL=f"sqlite:///{temp / 'bench.sqlite3'}",
-            MEDIA_ROOT=str(temp / "media-root"),
-            LOG_LEVEL="WARNING",
-        )
-        env.pop("REDIS_URL", None)
-        manage(env, "migrate", "--noinput", "-v0")
-        startup, startup_cpu, _ = manage(env, "check")  # Django start-up alone, for reference
-        first, first_cpu, first_summary = manage(env, "import_content", str(jsonl))
-        again, again_cpu, again_summary = manage(env, "import_content", str(jsonl))
-        stored_files = sum(1 for path in (temp / "media-root").rglob("*") if path.is_file())
-
-    # Wall time is the target; CPU time shows the work itself when the machine is shared.
-    print(f"{LINES} lines, SQLite; each figure includes process start-up ({startup:.1f} s)")
-    print(f"{'':14}{'wall s':>8}{'lines/s':>9}{'CPU s':>8}   summary")
-    print(f"{'first import':14}{first:8.1f}{LINES / first:9.0f}{first_cpu:8.1f}   {first_summary}")
-    print(f"{'re-import':14}{again:8.1f}{LINES / again:9.0f}{again_cpu:8.1f}   {again_summary}")
-    print(f"re-import / first import: {again / first:.2f} wall, {again_cpu / first_cpu:.2f} CPU")
-    print(f"files stored: {stored_files} (the export names {len(FILES)} distinct files)")
-    verdict = "within" if first < TARGET_SECONDS else "OVER"
-    print(f"first import {first:.1f} s wall vs target {TARGET_SECONDS:.0f} s: {verdict} target")
-    if first >= TARGET_SECONDS:
+        jsonl = generate(temp / "export", options.lines)
+        trees = {"baseline": unpack(options.baseline, temp / "baseline"), "this tree": ROOT}
+        databases = [SQLite(temp)]
+        if not options.no_postgres:
+            databases.append(postgres(os.environ.get("BENCH_POSTGRES_URL", POSTGRES_URL)))
+        for database in filter(None, databases):
+            try:
+                figures = measure(database, trees, jsonl, temp)
+            finally:
+                database.drop()
+            show(database, figures, options.lines)
+            first = figures[("this tree", "first import")][0]
+            again = figures[("this tree", "re-import")]
+            if not again[2].startswith("created 0, updated 0, unchanged"):
+                print(f"re-import was not unchanged: {again[2]}")
+                failed = True
+            if database.name == "SQLite":
+                verdict = options.lines / first >= TARGET_LINES_PER_SECOND
+                print(
+                    f"first import {options.lines / first:.1f} lines/s vs target "
+                    f"{TARGET_LINES_PER_SECOND:.1f}: {'within' if verdict else 'UNDER'} target"
+                )
+                # At the tiny size process start-up dominates: the figure is printed, not judged.
+                failed |= not verdict and not TINY
+    if failed:
         sys.exit(1)
 
 

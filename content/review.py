@@ -15,7 +15,11 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.actions.publish_page_revision import PublishPagePermissionError
+from wagtail.actions.base import BaseAction
+from wagtail.actions.publish_page_revision import (
+    PublishPagePermissionError,
+    PublishPageRevisionAction,
+)
 from wagtail.log_actions import log
 from wagtail.models import Page, PagePermissionTester, TaskState
 
@@ -43,24 +47,65 @@ def require_clearance(page):
         )
 
 
+class _PublishSavedPage(PublishPageRevisionAction):
+    """Publish a revision that was just saved from ``page``, publishing ``page`` itself.
+
+    Wagtail rebuilds the page from the revision's JSON first (a query for the page, its parent
+    and each relation); the page in hand is that same page, so the importer spares the
+    rebuild. Everything after (live flags, the save with its clearance check, log entries,
+    signals, aliases, workflow) is Wagtail's own publish."""
+
+    def __init__(self, revision, page, user=None):
+        BaseAction.__init__(self, page, user=user)
+        self.revision = revision
+        self.object = page
+        self.changed = True
+        self.log_action = True
+        self.previous_revision = None
+
+    def _publish_revision(self, revision, object, *args, **kwargs):
+        # The page was cleaned when it was saved a moment ago (created, or its revision saved);
+        # Wagtail's publish would clean the same values again, a query per related field.
+        object.skip_next_clean = True
+        try:
+            return super()._publish_revision(revision, object, *args, **kwargs)
+        finally:
+            object.skip_next_clean = False
+
+
 @transaction.atomic  # a clearance never outlives a publish that failed
 def publish_cleared(
-    revision, *, route, name, organisation="", user=None, reason="", reviewed_on=None
+    revision,
+    *,
+    route,
+    name,
+    organisation="",
+    user=None,
+    reason="",
+    reviewed_on=None,
+    saved_from=None,
 ):
     """Write the review record into ``revision``, clear it, and publish it (or schedule it, when
-    it has a future go-live time)."""
+    it has a future go-live time). ``saved_from``: the page instance the revision was saved
+    from just now, published as it is (with the record) instead of rebuilt from the revision."""
     record = revision.content
     if route == ReviewClearance.EMERGENCY:
-        record.update(
-            reviewed_by="", review_organisation="", reviewed_at=None, emergency_published_by=name
-        )
+        fields = {
+            "reviewed_by": "",
+            "review_organisation": "",
+            "reviewed_at": None,
+            "emergency_published_by": name,
+        }
     else:
-        record.update(
-            reviewed_by=name,
-            review_organisation=organisation,
-            reviewed_at=(reviewed_on or timezone.localdate()).isoformat(),
-            emergency_published_by="",
-        )
+        fields = {
+            "reviewed_by": name,
+            "review_organisation": organisation,
+            "reviewed_at": reviewed_on or timezone.localdate(),
+            "emergency_published_by": "",
+        }
+    record.update(fields)
+    if record["reviewed_at"] is not None:
+        record["reviewed_at"] = record["reviewed_at"].isoformat()
     revision.save(update_fields=["content"])
     ReviewClearance.objects.update_or_create(
         revision=revision,
@@ -73,6 +118,12 @@ def publish_cleared(
         },
     )
     # The clearance is the authority here, not the publish permission (see the module docstring).
+    if saved_from is not None:
+        for field, value in fields.items():
+            setattr(saved_from, field, value)
+        return _PublishSavedPage(revision, saved_from, user=user).execute(
+            skip_permission_checks=True
+        )
     return revision.publish(user=user, skip_permission_checks=True)
 
 

@@ -133,7 +133,13 @@ class ContentPage(Page):
         refuse_if_expired(self)
         return super().route(request, path_components)
 
+    # Set by content.review while publishing a page it has just cleaned and saved.
+    skip_next_clean = False
+
     def save(self, *args, **kwargs):
+        if self.skip_next_clean:
+            self.skip_next_clean = False
+            kwargs["clean"] = False
         update_fields = kwargs.get("update_fields")
         publishes = update_fields is None or {"live", "live_revision"} & set(update_fields)
         if self.pk is not None and self.live and self.live_revision_id and publishes:

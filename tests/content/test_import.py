@@ -298,3 +298,28 @@ def test_a_normal_import_after_a_draft_import_publishes_the_line(export):
     assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"
     out, err, error = run(export(edited), "--draft")
     assert out.strip().splitlines()[-1] == "created 0, updated 0, unchanged 1, failed 0"
+
+
+def test_screens_are_told_of_an_import_once_per_batch_not_once_per_saved_row(
+    export, monkeypatch, django_capture_on_commit_callbacks
+):
+    from screens.provisioning import provision
+    from screens.signals import manifest_changed
+
+    provision("中山路广场屏", "150105", "square")
+    monkeypatch.setattr("content.importer.BATCH_SECONDS", 3600)  # one batch however slow
+    told = []
+
+    def listener(sender, screen_ids=None, **kwargs):
+        told.append(screen_ids)
+
+    manifest_changed.connect(listener, dispatch_uid="test_import_told")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            out, err, error = run(export(article("a-1"), video(), emergency()))
+    finally:
+        manifest_changed.disconnect(dispatch_uid="test_import_told")
+
+    assert error is None, err
+    assert out.strip().splitlines()[-1] == "created 3, updated 0, unchanged 0, failed 0"
+    assert len(told) == 1
