@@ -164,6 +164,9 @@ class _Records:
         return self.pages.setdefault(pk, _PageRecord())
 
 
+_SENDER_ATTRIBUTE = "_content_changes_sender"
+
+
 class _Sender:
     """The on-commit callback that tells the transaction's change. Kept after every _Records of
     its transaction: when a later record lands behind it, a new sender is appended and this one
@@ -179,7 +182,7 @@ class _Sender:
         self.done = True
         # Outside the test capture every part has run by now; in it, parts registered before
         # the capture began did not run and belong to no change told here.
-        send([part for part in self.parts if part.survived])
+        _send([part for part in self.parts if part.survived])
 
 
 def _records(using=DEFAULT_DB_ALIAS):
@@ -189,24 +192,26 @@ def _records(using=DEFAULT_DB_ALIAS):
         return None
     savepoints = set(connection.savepoint_ids)
     hooks = connection.run_on_commit
-    if len(hooks) >= 2:
-        (_, last, _), (sids, before, _) = hooks[-1], hooks[-2]
-        if (
-            isinstance(last, _Sender)
-            and not last.done
-            and isinstance(before, _Records)
-            and sids == savepoints
-        ):
+    sender = getattr(connection, _SENDER_ATTRIBUTE, None)
+    if sender is not None and sender.done:
+        sender = None
+    if sender is not None and len(hooks) >= 2 and hooks[-1][1] is sender:
+        sids, before, _robust = hooks[-2]
+        if isinstance(before, _Records) and sids == savepoints:
             return before
     records = _Records(savepoints)
     parts = [records]
-    if hooks and isinstance(hooks[-1][1], _Sender) and not hooks[-1][1].done:
-        previous = hooks[-1][1]
-        previous.done = True  # stands down; its parts carry on in the new sender
-        parts = [*previous.parts, records]
+    if sender is not None:
+        # It stands down and its parts carry on in the new sender, so that the transaction is
+        # told once even when other callbacks were registered in between. (Left over from a
+        # transaction that rolled back, its parts never ran and are dropped when sending.)
+        sender.done = True
+        parts = [*sender.parts, records]
     connection.on_commit(records)
+    sender = _Sender(parts)
     # No savepoint ids: a savepoint rollback never drops the sender, only its parts.
-    hooks.append((set(), _Sender(parts), False))
+    hooks.append((set(), sender, False))
+    setattr(connection, _SENDER_ATTRIBUTE, sender)
     return records
 
 
@@ -222,10 +227,10 @@ def _recording():
     records = _Records(set())
     yield records
     records.survived = True
-    send([records])
+    _send([records])
 
 
-def send(parts):
+def _send(parts):
     pages, models = {}, set()
     for part in parts:
         models |= part.models
@@ -359,47 +364,39 @@ def _visibility_changed(instance, created, update_fields):
 
 
 def _saved(sender, instance, created=False, update_fields=None, **kwargs):
-    from wagtail.models import Page, PageViewRestriction
-
-    from .models import ComicPanel
+    from wagtail.models import Page
 
     if isinstance(instance, Page):
         visible = _visibility_changed(instance, created, update_fields)
         _record_page(instance, CREATED if created else SAVED, visible)
-        return
-    if sender in _page_links():
-        page_field, relation, _value = _page_links()[sender]
-        _record_link(getattr(instance, page_field), relation)
-        return
-    if isinstance(instance, ComicPanel):
-        _record_panel(instance)
-        return
-    if isinstance(instance, PageViewRestriction):
-        _record_restriction(instance)
-        return
-    if instance._meta.label_lower in _watched_models():
-        _record_model(instance)
+    else:
+        _row_changed(sender, instance, deleted=False)
 
 
 def _deleted(sender, instance, **kwargs):
-    from wagtail.models import Page, PageViewRestriction
-
-    from .models import ComicPanel
+    from wagtail.models import Page
 
     if isinstance(instance, Page):
         _record_page(instance, DELETED, visible=instance.live)
-        return
+    else:
+        _row_changed(sender, instance, deleted=True)
+
+
+def _row_changed(sender, instance, deleted):
+    """A row other than a page's own was saved or deleted."""
+    from wagtail.models import PageViewRestriction
+
+    from .models import ComicPanel
+
     if sender in _page_links():
         page_field, relation, value = _page_links()[sender]
-        _record_link(getattr(instance, page_field), relation, getattr(instance, value))
-        return
-    if isinstance(instance, ComicPanel):
+        lost = getattr(instance, value) if deleted else None
+        _record_link(getattr(instance, page_field), relation, lost)
+    elif isinstance(instance, ComicPanel):
         _record_panel(instance)
-        return
-    if isinstance(instance, PageViewRestriction):
+    elif isinstance(instance, PageViewRestriction):
         _record_restriction(instance)
-        return
-    if instance._meta.label_lower in _watched_models():
+    elif instance._meta.label_lower in _watched_models():
         _record_model(instance)
 
 

@@ -66,6 +66,14 @@ def test_a_receiver_hears_a_change_once_after_commit_and_never_on_rollback(site_
     assert kept.pk in change.page_ids
     assert dropped.pk not in change.page_ids
 
+    # Once per transaction, even when other on-commit work was registered in between.
+    heard.clear()
+    with transaction.atomic():
+        first = ArticlePageFactory(title="第一篇")
+        transaction.on_commit(lambda: None)
+        second = ArticlePageFactory(title="第二篇")
+    assert {first.pk, second.pk} <= one(heard).page_ids
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_change_outside_a_transaction_is_told_at_once(site_tree, heard):
