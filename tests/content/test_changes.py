@@ -175,3 +175,20 @@ def test_the_generation_moves_on_before_receivers_run(
     finally:
         content_changed.disconnect(dispatch_uid="tests.content.changes.token")
     assert seen and seen[-1] != before
+
+
+def test_a_model_another_app_declares_counts_and_one_it_does_not_declare_does_not(
+    site_tree, heard, django_capture_on_commit_callbacks
+):
+    from home.models import HomePageFeatured
+    from screens.models import ScreenGroup
+
+    page = ArticlePageFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        HomePageFeatured.objects.create(home=site_tree, page=page, sort_order=0)
+    assert one(heard).models == {"home.homepagefeatured"}
+
+    heard.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ScreenGroup.objects.create(name="广场屏")
+    assert heard == []
