@@ -10,9 +10,9 @@ class ContentConfig(AppConfig):
     def ready(self):
         from home import periodic
 
-        from . import generation, scheduling
+        from . import changes, scheduling
 
-        generation.connect()
+        changes.connect()
         periodic.register(
             "publish_scheduled",
             scheduling.publish_scheduled,

@@ -1,6 +1,6 @@
 """Caching what public pages show that depends only on content, under the content generation.
 
-A fragment's key is the current generation (see ``content.generation``), the site, the active
+A fragment's key (``content.caching``) is the current generation, the site, the active
 language, a name and whatever else the fragment varies on; a change to content moves the
 generation on, so stale fragments are never read again and need no deleting. Per-visitor parts of
 a page (the reading-mode switch, the highlighted navigation entry, the CSRF token) are never
@@ -9,12 +9,10 @@ inside a fragment: they are rendered on every request around the cached parts.
 Wagtail previews render unsaved drafts; they never read or write fragments.
 """
 
-import hashlib
-
 from django.utils.translation import get_language
 
-from .generation import FRAGMENT_TIMEOUT, current_generation
-from .singleflight import get_or_render
+from . import caching
+from .caching import FRAGMENT_TIMEOUT
 
 
 def _site_id(request):
@@ -25,17 +23,9 @@ def _site_id(request):
 
 
 def fragment_key(request, name, *parts):
-    raw = "|".join(
-        [
-            current_generation(request),
-            str(_site_id(request)),
-            get_language() or "",
-            name,
-            *(str(part) for part in parts),
-        ]
+    return caching.key(
+        "content:fragment", _site_id(request), get_language() or "", name, *parts, request=request
     )
-    # Hashed: parts may hold Chinese topic slugs and paths, which memcached-style keys refuse.
-    return f"content:fragment:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
 
 def cacheable(request):
@@ -51,4 +41,4 @@ def cached(request, name, parts, compute, timeout=FRAGMENT_TIMEOUT, keep_none=Tr
         return compute()
     key = fragment_key(request, name, *parts)
     keep = None if keep_none else (lambda value: value is not None)
-    return get_or_render(key, compute, timeout, keep)
+    return caching.get_or_compute(key, compute, timeout, keep)

@@ -23,9 +23,10 @@ The token has two parts, ``<shared>-<local>``:
   commit, so a reader that re-renders between the save and the commit cannot leave a stale
   fragment behind under the final token.
 
-The token changes on publish, unpublish, move, delete and direct saves of pages (imports, data
-fixes), and on saves/deletes of what pages show or are filtered by: audiences, regions, topic
-tags, images, videos, documents, sites, view restrictions and the home page's featured picks.
+The token changes with every content change ``content.changes`` records (publish, unpublish,
+move, delete and direct saves of pages, and saves/deletes of what pages show or are filtered
+by): the local part as each row is written, the shared part when the transaction commits, just
+before ``content_changed`` is sent. The caches keyed on it are listed in ``content.caching``.
 
 Scheduled expiry (``expire_at``) passes without a signal until the worker unpublishes the page
 (``content.scheduling``, every ``PUBLISH_SCHEDULED_SECONDS``), so cached fragments also carry a
@@ -197,60 +198,3 @@ def _table_missing():
         return ContentGeneration._meta.db_table not in connection.introspection.table_names()
     except DatabaseError:
         return False
-
-
-def _publish_pending(using=DEFAULT_DB_ALIAS):
-    return any(
-        func is publish_generation for _sids, func, _robust in connections[using].run_on_commit
-    )
-
-
-def content_changed(sender=None, instance=None, **kwargs):
-    """Signal receiver: move on now and again once the surrounding transaction commits."""
-    if instance is not None and not _affects_public_pages(instance):
-        return
-    bump_generation()
-    # One raise per transaction however many rows it saves (an import line saves dozens).
-    if not _publish_pending():
-        transaction.on_commit(publish_generation)
-
-
-def _affects_public_pages(instance):
-    from taggit.models import Tag
-    from wagtail.models import Page, PageViewRestriction, Site
-
-    from .models import ContentGeneration
-
-    if isinstance(instance, (Page, Site, PageViewRestriction, Tag)):
-        return True
-    if isinstance(instance, ContentGeneration):
-        return False
-    label = instance._meta.app_label
-    if label == "content":
-        return True
-    if label in {"wagtaildocs", "wagtailmedia"}:
-        # Video pages show a media file and its captions document (and screens list both).
-        return True
-    if label == "home":
-        # Renditions are made while pages render; they add files and never change a fragment.
-        return instance._meta.model_name in {"customimage", "homepagefeatured"}
-    return False
-
-
-def connect():
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
-    page_published.connect(content_changed, dispatch_uid="content.generation.published")
-    page_unpublished.connect(content_changed, dispatch_uid="content.generation.unpublished")
-    post_page_move.connect(content_changed, dispatch_uid="content.generation.moved")
-    post_save.connect(content_changed, dispatch_uid="content.generation.saved")
-    post_delete.connect(content_changed, dispatch_uid="content.generation.deleted")
-    # Audiences and regions are many-to-many on each page type; setting them saves no row of a
-    # model with its own post_save, so the link change itself must count.
-    m2m_changed.connect(_links_changed, dispatch_uid="content.generation.links")
-
-
-def _links_changed(sender, instance=None, action="", **kwargs):
-    if action.startswith("post_"):
-        content_changed(sender, instance=instance)

@@ -6,19 +6,15 @@ generation, which moves on when a restriction is saved or deleted; only when one
 page's restrictions looked up as Wagtail does.
 """
 
-from . import memo
-from .generation import FRAGMENT_TIMEOUT, current_generation
+from . import caching
 
 
 def any_view_restriction():
     from wagtail.models import PageViewRestriction
 
-    key = f"content:any-view-restriction:{current_generation()}"
-    exists = memo.get(key, timeout=FRAGMENT_TIMEOUT)
-    if exists is None:
-        exists = PageViewRestriction.objects.exists()
-        memo.set(key, exists, FRAGMENT_TIMEOUT)
-    return exists
+    return caching.remembered(
+        caching.key("content:any-view-restriction"), PageViewRestriction.objects.exists
+    )
 
 
 def cached_view_restrictions(page):

@@ -1,27 +1,30 @@
 """With a WebSub hub configured, publishing or withdrawing content notifies it.
 
-Content knows nothing of feeds; feeds listen to Wagtail's signals here. Feed validators need no
-receiver of their own: they are cached under the content generation, which ``content.generation``
-replaces on every change (publish, unpublish, save, delete, move).
+Content knows nothing of feeds; feeds subscribe to ``content.changes.content_changed`` here, which
+is sent after commit (the hub fetches the topic at once and must see the new rows). Feed
+validators need no receiver of their own: they are cached under the content generation
+(``content.caching``), which has moved on by then.
 """
 
 from django.conf import settings
-from django.db import transaction
-from wagtail.signals import page_published, page_unpublished
 
-from content.models import CONTENT_PAGE_MODELS
+from content import changes
+from content.changes import content_changed
 
 from .websub import notify_hub, topic_urls
 
 
-def published_or_withdrawn(sender, instance=None, **kwargs):
+def published_or_withdrawn(sender, change, **kwargs):
     hub = getattr(settings, "WEBSUB_HUB_URL", "")
-    if hub and isinstance(instance, CONTENT_PAGE_MODELS):
-        urls = topic_urls(instance)
-        # After commit: the hub fetches the topic at once and must see the new rows.
-        transaction.on_commit(lambda: notify_hub.enqueue(hub, urls))
+    if not hub or not change.page_ids_with(changes.PUBLISHED, changes.UNPUBLISHED):
+        return
+    urls = {}  # ordered, without repeats: one notification names every changed topic
+    for page in change.pages:
+        if page.kind and page.actions & {changes.PUBLISHED, changes.UNPUBLISHED}:
+            urls.update(dict.fromkeys(topic_urls(page)))
+    if urls:
+        notify_hub.enqueue(hub, list(urls))
 
 
 def connect():
-    page_published.connect(published_or_withdrawn, dispatch_uid="feeds.published")
-    page_unpublished.connect(published_or_withdrawn, dispatch_uid="feeds.unpublished")
+    content_changed.connect(published_or_withdrawn, dispatch_uid="feeds.content_changed")

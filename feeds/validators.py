@@ -1,6 +1,6 @@
 """Validators (ETag, Last-Modified) for feeds and API answers, computed without rendering.
 
-Validators are cached under the content generation (``content.generation``), the one token
+Validators are cached under the content generation (``content.caching``), the one token
 replaced whenever public content may change (publish, unpublish, save, delete, move, and the
 things pages show or are filtered by). A validator is computed once per (answer, generation)
 from a single cheap query over the matching rows (ids, publish times and paths only) and kept in
@@ -18,11 +18,9 @@ from django.db.models import Max
 from django.utils.http import http_date, parse_http_date_safe
 from wagtail.models import PageLogEntry
 
-from content import memo
+from content import caching
 from content.filters import FilterError
-from content.generation import current_generation
 from content.queries import live_content
-from content.singleflight import get_or_render
 
 from .params import bad_filter
 
@@ -107,8 +105,7 @@ def _compute(query, scope, page_id):
 
 
 def _validator_key(query, scope, page_id):
-    raw = f"{current_generation()}|{scope}|{query.cache_key()}|{page_id}"
-    return "feeds:validator:" + hashlib.sha256(raw.encode()).hexdigest()
+    return caching.key("feeds:validator", scope, query.cache_key(), page_id)
 
 
 def validator_for(query, scope, page_id=None):
@@ -118,12 +115,12 @@ def validator_for(query, scope, page_id=None):
     validator means the same parameters were valid in this generation). With ``page_id`` the
     answer is that one page, if it is live and reviewed."""
     key = _validator_key(query, scope, page_id)
-    return get_or_render(key, lambda: _compute(query, scope, page_id), VALIDATOR_TIMEOUT)
+    return caching.get_or_compute(key, lambda: _compute(query, scope, page_id), VALIDATOR_TIMEOUT)
 
 
 def cached_validator(query, scope, page_id=None):
     """The validator if it is cached for the current generation, else None; never queries."""
-    return memo.get(_validator_key(query, scope, page_id), timeout=VALIDATOR_TIMEOUT)
+    return caching.peek(_validator_key(query, scope, page_id), timeout=VALIDATOR_TIMEOUT)
 
 
 def not_modified(request, validator):

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
+from content.caching import get_or_compute
 from content.models import CONTENT_KIND_LABELS, Audience, ContentIndexPage, Region
-from content.singleflight import get_or_render
 
 from . import params, validators
 from .formats import FORMATS
@@ -66,8 +66,8 @@ def answer_conditionally(
         response = HttpResponseNotModified()
     else:
         key = validators.body_key(validator, scope)
-        # Readers arriving together after a change wait for one render (content.singleflight).
-        body = get_or_render(key, lambda: render_body(validator), validators.BODY_TIMEOUT)
+        # Readers arriving together after a change wait for one render (content.caching).
+        body = get_or_compute(key, lambda: render_body(validator), validators.BODY_TIMEOUT)
         response = HttpResponse(body, content_type=content_type)
     for name, value in headers.items():
         response[name] = value

@@ -33,14 +33,17 @@ def retry_delays():
 
 
 def topic_urls(page):
-    """The feed URLs whose content this page's change affects: the unfiltered feeds and the
-    single-filter feeds for its type, audiences, topics and regions (with the regions above
-    them, since a city feed includes its districts), in every format."""
+    """The feed URLs whose content this changed page (a ``content.changes.ChangedPage``)
+    affects: the unfiltered feeds and the single-filter feeds for its type, audiences, topics
+    and regions (with the regions above them, since a city feed includes its districts), in
+    every format."""
+    from content.models import Region
+
     base = settings.SITE_URL + "/"
-    filters = [("type", page.content_kind)]
-    filters += [("audience", slug) for slug in page.audiences.values_list("slug", flat=True)]
-    filters += [("topic", slug) for slug in page.tags.values_list("slug", flat=True)]
-    for region in page.regions.all():
+    filters = [("type", page.kind)]
+    filters += [("audience", slug) for slug in page.audiences]
+    filters += [("topic", slug) for slug in page.topics]
+    for region in Region.objects.filter(code__in=page.regions):
         filters += [("region", ancestor.code) for ancestor in region.get_ancestors()]
         filters.append(("region", region.code))
     queries = [""] + sorted({urlencode([pair]) for pair in filters})

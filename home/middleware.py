@@ -3,7 +3,7 @@
 Wagtail looks the Site up (one query) and then loads its root page (one query, plus one to make
 it specific) on every request that routes a page or builds a page URL. Which site answers a host
 and port changes only when sites or pages change, so the site, with its root page already
-specific, is cached under the content generation (``content.generation``), which moves on when a
+specific, is cached under the content generation (``content.caching``), which moves on when a
 Site or a page is saved, moved or deleted. Wagtail then finds it on ``request._wagtail_site``,
 where ``Site.find_for_request`` keeps it for the rest of the request.
 
@@ -11,14 +11,11 @@ It acts only on Wagtail's page view, and sits after CommonMiddleware, so only ho
 ALLOWED_HOSTS ever make a cache key.
 """
 
-import hashlib
-
 from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.views import serve as wagtail_serve
 
-from content import memo
-from content.generation import FRAGMENT_TIMEOUT, current_generation
+from content import caching
 
 _NO_SITE = "none"
 
@@ -26,16 +23,17 @@ _NO_SITE = "none"
 def cached_site(request):
     hostname = split_domain_port(request._get_raw_host())[0]
     port = request.get_port()
-    raw = f"{current_generation(request)}|{hostname}|{port}"
-    key = f"home:site:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
-    site = memo.get(key, timeout=FRAGMENT_TIMEOUT)
-    if site is None:
-        site = Site._find_for_request(request)
-        if site is not None:
-            # Routing starts at site.root_page.localized.specific: keep the specific page.
-            site.root_page = site.root_page.specific
-        memo.set(key, site if site is not None else _NO_SITE, FRAGMENT_TIMEOUT)
+    key = caching.key("home:site", hostname, port, request=request)
+    site = caching.remembered(key, lambda: _find_site(request) or _NO_SITE)
     return None if site == _NO_SITE else site
+
+
+def _find_site(request):
+    site = Site._find_for_request(request)
+    if site is not None:
+        # Routing starts at site.root_page.localized.specific: keep the specific page.
+        site.root_page = site.root_page.specific
+    return site
 
 
 class CachedSiteMiddleware:

@@ -11,7 +11,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition
 from wagtail.images.models import Image as WagtailImage
 from wagtail.models import Orderable, Page
 
-from content.generation import FRAGMENT_TIMEOUT
+from content.caching import FRAGMENT_TIMEOUT
 from content.restrictions import cached_view_restrictions
 
 

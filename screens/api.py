@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from wagtail.models import Page
 
-from content.generation import current_generation
+from content.caching import current_generation
 from content.models import CONTENT_PAGE_MODELS
 from kepuqingcheng.proxies import client_address
 

@@ -11,16 +11,3 @@ class ScreensConfig(AppConfig):
         from . import push, receivers  # noqa: F401 - push connects its receivers on import
 
         receivers.connect()
-        self.connect_topic_rules()
-
-    def connect_topic_rules(self):
-        # Playlists' topics are a relation like their audiences and regions: setting them must
-        # refresh the playlist as setting those does.
-        from django.db.models.signals import m2m_changed
-
-        from .models import Playlist
-        from .receivers import playlist_rules_changed
-
-        m2m_changed.connect(
-            playlist_rules_changed, sender=Playlist.topics.through, dispatch_uid="screens.pl.topics"
-        )

@@ -16,7 +16,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from wagtail.models import Page
 
-from content.generation import current_generation
+from content import caching
+from content.caching import current_generation
 from content.models import EmergencyGuidePage, VideoPage
 
 from . import auth, resolve, versions
@@ -175,8 +176,12 @@ def describe(page, width, height, card_seconds, panel_seconds):
 def describe_many(page_ids, width, height, card_seconds, panel_seconds, generation):
     """{page_id: entry or None}, shared through the cache by all screens of this size."""
     keys = {
-        page_id: (
-            f"screens:item:{generation}:{page_id}:{width}x{height}:{card_seconds}.{panel_seconds}"
+        page_id: caching.key(
+            "screens:item",
+            page_id,
+            f"{width}x{height}",
+            f"{card_seconds}.{panel_seconds}",
+            generation=generation,
         )
         for page_id in page_ids
     }
@@ -209,7 +214,12 @@ class _Memo:
         self.now = now
 
     def entries_for(self, playlist):
-        key = f"screens:playlist:{self.generation}:{playlist.pk}:{playlist.updated_at.timestamp()}"
+        key = caching.key(
+            "screens:playlist",
+            playlist.pk,
+            playlist.updated_at.timestamp(),
+            generation=self.generation,
+        )
         entries = cache.get(key)
         if entries is None:
             entries = resolve.playlist_entries(playlist, self.now)
@@ -218,7 +228,9 @@ class _Memo:
 
     def default_for(self, screen):
         audiences = sorted(screen.audiences.values_list("pk", flat=True))
-        key = f"screens:default:{self.generation}:{screen.region_id}:{audiences}"
+        key = caching.key(
+            "screens:default", screen.region_id, audiences, generation=self.generation
+        )
         entries = cache.get(key)
         if entries is None:
             entries = resolve.default_entries(screen.region, audiences)

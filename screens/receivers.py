@@ -1,32 +1,46 @@
 """What changes a screen's manifest, and the bump each change causes (see ``screens.versions``).
 
-Content knows nothing of screens: screens listen to Wagtail's and Django's signals here. Content
-changes need no bump of their own (``content.generation`` replaces the token that is part of
-every manifest version); screens only announce the new versions to connected players.
+Content knows nothing of screens: screens subscribe to ``content.changes.content_changed`` for
+content, and listen to their own models' signals here. Content changes need no bump of their
+own (the content generation is part of every manifest version and has moved on by the time
+``content_changed`` is sent); screens only announce the new versions to connected players.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
-from wagtail.signals import page_published, page_unpublished, post_page_move
-from wagtailmedia.models import Media
 
-from content.models import ComicPanel
+from content import changes
+from content.changes import content_changed
 
 from . import auth, versions
 from .models import Playlist, PlaylistItem, Schedule, Screen, ScreenGroup
 
+# What a manifest shows: a page, its comic panels, its pictures, videos and captions. Taxonomy,
+# site and restriction edits change the version too, but are picked up on the next poll.
+PAGE_ACTIONS = (
+    changes.CREATED,
+    changes.SAVED,
+    changes.DELETED,
+    changes.PUBLISHED,
+    changes.UNPUBLISHED,
+    changes.MOVED,
+    changes.PANELS,
+)
 
-def content_changed(sender, instance=None, raw=False, **kwargs):
-    if not raw:
-        versions.content_changed()
+
+def _media_models():
+    return {
+        get_image_model()._meta.label_lower,
+        get_document_model()._meta.label_lower,
+        "wagtailmedia.media",
+    }
 
 
-def page_saved_or_deleted(sender, instance=None, raw=False, **kwargs):
-    if isinstance(instance, Page) and not raw:
-        versions.content_changed()
+def content_changed_receiver(sender, change, **kwargs):
+    if change.page_ids_with(*PAGE_ACTIONS) or change.models & _media_models():
+        versions.announce()
 
 
 def affected_by_playlist(playlist_id):
@@ -99,16 +113,7 @@ def schedule_changed(sender, instance, raw=False, **kwargs):
 
 
 def connect():
-    page_published.connect(content_changed, dispatch_uid="screens.published")
-    page_unpublished.connect(content_changed, dispatch_uid="screens.unpublished")
-    post_page_move.connect(content_changed, dispatch_uid="screens.moved")
-    post_save.connect(page_saved_or_deleted, dispatch_uid="screens.page_saved")
-    post_delete.connect(page_saved_or_deleted, dispatch_uid="screens.page_deleted")
-    # Panels, images, videos and captions change what a manifest lists without a page save.
-    for model in (ComicPanel, get_image_model(), get_document_model(), Media):
-        label = model._meta.label_lower
-        post_save.connect(content_changed, sender=model, dispatch_uid=f"screens.{label}.saved")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=f"screens.{label}.deleted")
+    content_changed.connect(content_changed_receiver, dispatch_uid="screens.content_changed")
     post_save.connect(screen_saved, sender=Screen, dispatch_uid="screens.screen_saved")
     post_delete.connect(screen_deleted, sender=Screen, dispatch_uid="screens.screen_deleted")
     m2m_changed.connect(
@@ -121,7 +126,11 @@ def connect():
             playlist_item_changed, sender=PlaylistItem, dispatch_uid=f"screens.pli.{signal}"
         )
         signal.connect(schedule_changed, sender=Schedule, dispatch_uid=f"screens.sch.{signal}")
-    for through in (Playlist.audiences.through, Playlist.regions.through):
+    for through in (
+        Playlist.audiences.through,
+        Playlist.topics.through,
+        Playlist.regions.through,
+    ):
         m2m_changed.connect(
             playlist_rules_changed, sender=through, dispatch_uid=f"screens.plm2m.{through}"
         )

@@ -4,7 +4,7 @@
   It is bumped in the database and mirrored in the token cache entry (see ``screens.auth``),
   once at once and once more after commit, so a manifest built from uncommitted-invisible rows
   in between is never reused.
-- The content generation (``content.generation``, shared with page fragments and feeds) is one
+- The content generation (``content.caching``, shared with page fragments and feeds) is one
   token replaced by every publish, unpublish, save, move or delete of a page and of what it
   shows, in this process or any other on the same database. A content change thus makes every
   screen rebuild on its next poll; rebuilding is cheap because resolved playlists and item
@@ -17,18 +17,13 @@ at most once per second per process.
 
 import threading
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from content import caching
 from content import generation as content_generation
-from content.generation import (
-    GENERATION_KEY,
-    SHARED_KEY,
-    current_generation,
-    generation_from_cache,
-)
+from content.caching import current_generation
 
 from . import auth
 from .signals import manifest_changed
@@ -65,8 +60,8 @@ def cached_poll_version(raw_token):
     if not auth.valid_shape(raw_token):
         return None
     token_key = auth.token_cache_key(auth.hash_token(raw_token))
-    found = cache.get_many([token_key, GENERATION_KEY, SHARED_KEY])
-    entry, generation = found.get(token_key), generation_from_cache(found)
+    found, generation = caching.get_many_with_generation([token_key])
+    entry = found.get(token_key)
     if entry is None or generation is None:
         return None
     screen_id, config_version = entry
@@ -93,14 +88,11 @@ def _announce(screen_ids=None):
         manifest_changed.send(sender=None, screen_ids=sorted(versions), version=versions)
 
 
-def content_changed():
-    """Content changed, so every screen's manifest version has changed: say so once committed.
-
-    ``content.generation`` has already replaced the token (its receivers are connected first, the
-    content app being listed before screens) and replaces it again after commit, on a callback
-    registered before this one, so the versions announced here are the ones polls will see.
-    """
-    transaction.on_commit(_announce)
+def announce():
+    """Content changed, so every screen's manifest version has changed: say so. Called from
+    ``content_changed``, after commit and after the token has moved on, so the versions
+    announced here are the ones polls will see."""
+    _announce()
 
 
 _watch_lock = threading.Lock()

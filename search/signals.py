@@ -1,11 +1,13 @@
-"""Keep the index current on page events that a plain post_save may not cover, and drop the
-cached synonym groups when editors change them."""
+"""Keep the index current on content changes that a plain post_save may not cover (told once
+per committed transaction by ``content.changes``), and drop the cached synonym groups when
+editors change them."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.models import Page
 
-from content.models import ComicPanel
+from content import changes
+from content.changes import content_changed
 from content.signals import bulk_import_finished, bulk_import_started, imported_pages_committed
 
 from .indexing import begin_bulk_indexing, end_bulk_indexing, flush_bulk_indexing, index_soon
@@ -18,35 +20,24 @@ post_delete.connect(
 )
 
 
-def _reindex(instance):
-    # Signals may carry a plain Page; the index entry belongs to the specific type.
-    index_soon(instance.specific_deferred)
-
-
-@receiver(page_published, dispatch_uid="kepu_search_published")
-@receiver(page_unpublished, dispatch_uid="kepu_search_unpublished")
-def reindex_page(sender, instance, **kwargs):
-    _reindex(instance)
-
-
-@receiver(post_page_move, dispatch_uid="kepu_search_moved")
-def reindex_moved_page(sender, instance, **kwargs):
-    _reindex(instance)
-    for descendant in instance.get_descendants().specific():
-        index_soon(descendant)
-
-
-@receiver(post_save, sender=ComicPanel, dispatch_uid="kepu_search_panel_saved")
-@receiver(post_delete, sender=ComicPanel, dispatch_uid="kepu_search_panel_deleted")
-def reindex_comic(sender, instance, raw=False, **kwargs):
-    # Panels saved on their own (by an importer or a script, not through the page editor)
-    # change the comic's searchable text too.
-    if not raw and instance.page_id:
-        from content.models import ComicPage
-
-        page = ComicPage.objects.filter(pk=instance.page_id).first()
-        if page is not None:
-            index_soon(page)
+@receiver(content_changed, dispatch_uid="kepu_search_content_changed")
+def reindex_changed(sender, change, **kwargs):
+    """Pages published, unpublished or moved (with everything below them: their paths moved
+    too), and comics whose panels were saved on their own (by an importer or a script, not
+    through the page editor). Plain saves and deletes are indexed by modelsearch's own
+    handlers."""
+    wanted = change.page_ids_with(
+        changes.PUBLISHED, changes.UNPUBLISHED, changes.MOVED, changes.PANELS
+    )
+    if not wanted:
+        return
+    moved = change.page_ids_with(changes.MOVED)
+    # Deleted pages are gone and need nothing more here; the index entry is the specific type's.
+    for page in Page.objects.filter(pk__in=wanted).specific():
+        index_soon(page)
+        if page.pk in moved:
+            for descendant in page.get_descendants().specific():
+                index_soon(descendant)
 
 
 @receiver(bulk_import_started, dispatch_uid="kepu_search_import_started")

@@ -129,6 +129,10 @@ class ComicPageFactory(ContentPageFactory):
                 alt=f"第{position + 1}格画面",
                 text=text,
             )
+        # Saved after its panels, as the other post-generation hooks do: outside a committed
+        # transaction only the per-save index update runs (content.changes tells the rest after
+        # commit), and it should see the panels.
+        self.save()
 
 
 class EmergencyGuidePageFactory(ContentPageFactory):
