@@ -78,6 +78,11 @@ class Writer:
             page = model(live=False)
             self._set_fields(page, line, stored)
             parent = self._parent_for(model)
+            # What Wagtail would look up on each of the page's saves: the locale is the
+            # parent's (a query for the parent's specific page otherwise), and a page created
+            # in this transaction is no site's root (a Site query per save otherwise).
+            page.locale_id = parent.locale_id
+            page._is_site_root = False
             page.slug = self._free_slug(parent, page.title, line.external_id)
             if self.draft:
                 # A draft's own row is what the admin lists, so it carries everything.
@@ -108,7 +113,10 @@ class Writer:
         recorded = {"content_hash": plan.fingerprint, "announced": False}
         if not self.draft:
             recorded["live_hash"] = plan.fingerprint
-        ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
+        if plan.existing is None:
+            ImportedItem.objects.create(page_id=page.pk, **recorded)  # a new page has none
+        else:
+            ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
         return page.pk
 
     def _set_fields(self, page, line, stored):
