@@ -38,6 +38,11 @@ class ReviewRefused(Exception):  # noqa: N818 - named for what the reviewer is t
 
 def require_clearance(page):
     """Refuse to let ``page`` go live with a revision that holds no clearance."""
+    cleared = getattr(page, "_cleared_revision_id", None)
+    if cleared is not None and cleared == page.live_revision_id:
+        # publish_cleared wrote this revision's clearance a moment ago, in the transaction
+        # this save runs in (it rolls back with the publish): nothing to look up.
+        return
     current = Page.objects.filter(pk=page.pk).values_list("live", "live_revision_id").first()
     if current == (True, page.live_revision_id):
         return  # already live with this revision: a save that publishes nothing new
@@ -103,10 +108,14 @@ def publish_cleared(
             "reviewed_at": reviewed_on or timezone.localdate(),
             "emergency_published_by": "",
         }
-    record.update(fields)
-    if record["reviewed_at"] is not None:
-        record["reviewed_at"] = record["reviewed_at"].isoformat()
-    revision.save(update_fields=["content"])
+    as_stored = dict(fields)
+    if as_stored["reviewed_at"] is not None:
+        as_stored["reviewed_at"] = as_stored["reviewed_at"].isoformat()
+    if any(record.get(field) not in (fields[field], stored) for field, stored in as_stored.items()):
+        # (The importer saves its revision with the record already in it; a revision saved
+        # a moment ago still holds the date object, not yet its JSON text.)
+        record.update(as_stored)
+        revision.save(update_fields=["content"])
     ReviewClearance.objects.update_or_create(
         revision=revision,
         defaults={
@@ -121,6 +130,7 @@ def publish_cleared(
     if saved_from is not None:
         for field, value in fields.items():
             setattr(saved_from, field, value)
+        saved_from._cleared_revision_id = revision.pk  # see require_clearance
         return _PublishSavedPage(revision, saved_from, user=user).execute(
             skip_permission_checks=True
         )
