@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from taggit.models import Tag
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Page, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from ..models import Audience, ComicPanel, EmergencyGuidePage, ImportedItem, Region
@@ -94,8 +94,11 @@ class Writer:
                 parent.add_child(instance=page)
                 self._set_relations(page, line, stored, pending)
 
-        # Validated above, and a new page was cleaned by add_child's save: not again here.
-        revision = page.save_revision(user=self.user, clean=plan.existing is not None)
+        if plan.existing is None and not self.draft:
+            revision = self._first_revision(page)
+        else:
+            # Validated above, and a new page was cleaned by add_child's save: not again here.
+            revision = page.save_revision(user=self.user, clean=plan.existing is not None)
         if self.draft:
             self._submit_for_review(page)
         else:
@@ -118,6 +121,24 @@ class Writer:
         else:
             ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
         return page.pk
+
+    def _first_revision(self, page):
+        """What ``save_revision`` writes for a page created a moment ago, without its save of
+        the page row: publishing saves the row right after with these same fields, so the row is
+        written twice (created, published) instead of three times. A new page has no comments
+        and no earlier revision, and the page was cleaned by add_child's save."""
+        revision = Revision.objects.create(
+            content_object=page,
+            base_content_type=page.get_base_content_type(),
+            user=self.user,
+            content=page.serializable_data(),
+            object_str=str(page),
+        )
+        page.latest_revision_created_at = revision.created_at
+        page.draft_title = page.title
+        page.latest_revision = revision
+        page.has_unpublished_changes = True
+        return revision
 
     def _set_fields(self, page, line, stored):
         for name, value in line.page_values().items():
