@@ -34,6 +34,7 @@ class Writer:
         self._regions = {r.pk: r for r in Region.objects.all()}
         self.tags = {}  # topic name -> Tag, for tags committed in the database
         self._sections = None
+        self._parents = {}  # pk -> section page, as add_child left it
         self._saved = {}  # (model, pk) -> instance saved while writing the current line
 
     @contextlib.contextmanager
@@ -78,11 +79,14 @@ class Writer:
             page = model(live=False)
             self._set_fields(page, line, stored)
             parent = self._parent_for(model)
-            # What Wagtail would look up on each of the page's saves: the locale is the
-            # parent's (a query for the parent's specific page otherwise), and a page created
-            # in this transaction is no site's root (a Site query per save otherwise).
+            # What Wagtail would look up while saving and publishing the page: the locale is
+            # the parent's (a query for the parent's specific page otherwise), and a page
+            # created in this transaction is no site's root (a Site query per save otherwise).
             page.locale_id = parent.locale_id
             page._is_site_root = False
+            if not self.draft:
+                # Nor is a workflow under way on it (Wagtail's prefetch hook; publishing asks).
+                page._current_workflow_states = []
             page.slug = self._free_slug(parent, page.title, line.external_id)
             if self.draft:
                 # A draft's own row is what the admin lists, so it carries everything.
@@ -208,9 +212,17 @@ class Writer:
             content_index, emergency_index = ensure_sections()
             self._sections = (content_index.pk, emergency_index.pk)
         content_pk, emergency_pk = self._sections
-        # Fetched per line: treebeard keeps the child count on the instance, and a line that
-        # rolled back would leave a cached parent believing in a child that was never written.
-        return Page.objects.get(pk=emergency_pk if model is EmergencyGuidePage else content_pk)
+        pk = emergency_pk if model is EmergencyGuidePage else content_pk
+        if pk not in self._parents:
+            self._parents[pk] = Page.objects.get(pk=pk)
+        return self._parents[pk]
+
+    def forget_parents(self):
+        """Treebeard counts children on the parent instance: after a rollback (a line's, or a
+        batch's) the cached parents believe in children that were never written, and the
+        sections themselves may have been created by the batch that rolled back."""
+        self._parents = {}
+        self._sections = None
 
     def _free_slug(self, parent, title, external_id):
         base = (
