@@ -116,6 +116,7 @@ class Writer:
                 user=self.user,
                 reviewed_on=page.reviewed_at,
                 saved_from=page,
+                created=plan.existing is None,
             )
         recorded = {"content_hash": plan.fingerprint, "announced": False}
         if not self.draft:
