@@ -132,16 +132,18 @@ def publish_cleared(
         # a moment ago still holds the date object, not yet its JSON text.)
         record.update(as_stored)
         revision.save(update_fields=["content"])
-    ReviewClearance.objects.update_or_create(
-        revision=revision,
-        defaults={
-            "route": route,
-            "name": name,
-            "organisation": organisation,
-            "user": user,
-            "reason": reason,
-        },
-    )
+    clearance = {
+        "route": route,
+        "name": name,
+        "organisation": organisation,
+        "user": user,
+        "reason": reason,
+    }
+    if created:
+        # The page's only revision was saved in this transaction: nothing has cleared it yet.
+        ReviewClearance.objects.create(revision=revision, **clearance)
+    else:
+        ReviewClearance.objects.update_or_create(revision=revision, defaults=clearance)
     # The clearance is the authority here, not the publish permission (see the module docstring).
     if saved_from is not None:
         for field, value in fields.items():
