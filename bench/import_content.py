@@ -12,32 +12,31 @@ this tree's, in turn, and printed side by side with the ratio.
     .venv/bin/python bench/import_content.py [--lines 1000] [--baseline REF] [--no-postgres]
 
 Measured with ``--lines 200`` against baseline 75f2181, every figure including process start-up
-(about 1.5 s), on a shared 2-core machine. The first table is the split importer with batched
+(about 1.3 s), on a shared 2-core machine. The first table is the split importer with batched
 commits; the second adds the per-line cuts found by counting queries per written line (about
-85 -> 62: no site-root, locale, workflow, alias or previous-revision lookups for a page created
-in the line, its first revision written without a save of the page row in between, the
-clearance publish_cleared just wrote not looked up again, the sections fetched once per run).
-The second run was under load (load average 3.3-3.7 from other work), so its wall times are
-inflated for both trees alike; the ratio is the comparison:
+85 -> 57: no site-root, locale, workflow, alias or previous-revision lookups for a page created
+in the line, its first revision written without a save of the page row in between, its clearance
+inserted without update_or_create and not looked up again by the publish, the sections fetched
+once per run). That run shared the machine with other work (load average 1.8-2.3):
 
     batches only (quiet)   run            baseline lines/s  this tree lines/s  speed-up wall   CPU
     SQLite                 first import   23.6              28.6               1.21x           1.27x
     SQLite                 re-import      130.9             133.4              1.02x           1.01x
     PostgreSQL             first import   14.2              17.4               1.23x           1.24x
     PostgreSQL             re-import      134.8             136.5              1.01x           1.01x
-    per-line cuts (loaded)
-    SQLite                 first import   17.7              33.3               1.88x           1.69x
-    SQLite                 re-import      116.2             96.8               0.83x           0.92x
-    PostgreSQL             first import   11.4              20.1               1.77x           1.75x
-    PostgreSQL             re-import      125.2             113.8              0.91x           0.96x
+    per-line cuts (some load)
+    SQLite                 first import   24.4              39.2               1.61x           1.69x
+    SQLite                 re-import      139.3             135.5              0.97x           0.97x
+    PostgreSQL             first import   13.9              23.9               1.72x           1.78x
+    PostgreSQL             re-import      134.5             130.7              0.97x           0.97x
 
-A re-import of 200 unchanged lines takes about 1.7 s, nearly all of it process start-up, in both
-trees; its ratio moves with the load (a quieter run of an earlier step of this work gave 1.00x
-on SQLite and 1.09x on PostgreSQL). The issue's target (3x on both) is not reached. Per written
-line what remains is Wagtail's own: the page row written twice (created, published) with each
-save's signals and savepoints, two log entries each validated with three queries, the reference
-index, the link tables, and per-save listeners outside the importer (a Redis write per save for
-the content generation, a query per comic panel for search).
+Without the start-up, first imports are about 1.8x faster on both. A re-import of 200 unchanged
+lines takes about 1.5 s, nearly all of it start-up, in both trees, and its ratio is noise (a
+SQLite-only run right after gave 1.05x). The issue's target (3x on both) is not reached. Per
+written line what remains is Wagtail's own: the page row written twice (created, published)
+with each save's signals and savepoints, two log entries each validated with three queries, the
+reference index, the link tables; and per-save listeners outside the importer (a Redis write
+per save for the content generation, a query per comic panel for search).
 """
 
 import argparse
