@@ -21,7 +21,7 @@ from wagtail.actions.publish_page_revision import (
     PublishPageRevisionAction,
 )
 from wagtail.log_actions import log
-from wagtail.models import Page, PagePermissionTester, TaskState
+from wagtail.models import Page, PagePermissionTester, Revision, TaskState
 
 from .models.review import ReviewClearance
 
@@ -38,6 +38,11 @@ class ReviewRefused(Exception):  # noqa: N818 - named for what the reviewer is t
 
 def require_clearance(page):
     """Refuse to let ``page`` go live with a revision that holds no clearance."""
+    cleared = getattr(page, "_cleared_revision_id", None)
+    if cleared is not None and cleared == page.live_revision_id:
+        # publish_cleared wrote this revision's clearance a moment ago, in the transaction
+        # this save runs in (it rolls back with the publish): nothing to look up.
+        return
     current = Page.objects.filter(pk=page.pk).values_list("live", "live_revision_id").first()
     if current == (True, page.live_revision_id):
         return  # already live with this revision: a save that publishes nothing new
@@ -55,22 +60,36 @@ class _PublishSavedPage(PublishPageRevisionAction):
     rebuild. Everything after (live flags, the save with its clearance check, log entries,
     signals, aliases, workflow) is Wagtail's own publish."""
 
-    def __init__(self, revision, page, user=None):
+    def __init__(self, revision, page, user=None, created=False):
         BaseAction.__init__(self, page, user=user)
         self.revision = revision
         self.object = page
         self.changed = True
         self.log_action = True
         self.previous_revision = None
+        self.created = created
 
     def _publish_revision(self, revision, object, *args, **kwargs):
         # The page was cleaned when it was saved a moment ago (created, or its revision saved);
         # Wagtail's publish would clean the same values again, a query per related field.
         object.skip_next_clean = True
+        if self.created:
+            # A page created in this transaction, ``revision`` its only revision: Wagtail's
+            # publish would ask whether it is the latest, for the one before it (to log a
+            # rename) and for aliases to update; the answers are known.
+            revision.is_latest_revision = lambda: True
+            revision.get_previous = _no_previous
+            object.update_aliases = lambda **kwargs: None
         try:
             return super()._publish_revision(revision, object, *args, **kwargs)
         finally:
             object.skip_next_clean = False
+            if self.created:
+                del revision.is_latest_revision, revision.get_previous, object.update_aliases
+
+
+def _no_previous():
+    raise Revision.DoesNotExist
 
 
 @transaction.atomic  # a clearance never outlives a publish that failed
@@ -84,10 +103,12 @@ def publish_cleared(
     reason="",
     reviewed_on=None,
     saved_from=None,
+    created=False,
 ):
     """Write the review record into ``revision``, clear it, and publish it (or schedule it, when
     it has a future go-live time). ``saved_from``: the page instance the revision was saved
-    from just now, published as it is (with the record) instead of rebuilt from the revision."""
+    from just now, published as it is (with the record) instead of rebuilt from the revision;
+    ``created``: that page was created in this transaction and ``revision`` is its only one."""
     record = revision.content
     if route == ReviewClearance.EMERGENCY:
         fields = {
@@ -103,25 +124,32 @@ def publish_cleared(
             "reviewed_at": reviewed_on or timezone.localdate(),
             "emergency_published_by": "",
         }
-    record.update(fields)
-    if record["reviewed_at"] is not None:
-        record["reviewed_at"] = record["reviewed_at"].isoformat()
-    revision.save(update_fields=["content"])
-    ReviewClearance.objects.update_or_create(
-        revision=revision,
-        defaults={
-            "route": route,
-            "name": name,
-            "organisation": organisation,
-            "user": user,
-            "reason": reason,
-        },
-    )
+    as_stored = dict(fields)
+    if as_stored["reviewed_at"] is not None:
+        as_stored["reviewed_at"] = as_stored["reviewed_at"].isoformat()
+    if any(record.get(field) not in (fields[field], stored) for field, stored in as_stored.items()):
+        # (The importer saves its revision with the record already in it; a revision saved
+        # a moment ago still holds the date object, not yet its JSON text.)
+        record.update(as_stored)
+        revision.save(update_fields=["content"])
+    clearance = {
+        "route": route,
+        "name": name,
+        "organisation": organisation,
+        "user": user,
+        "reason": reason,
+    }
+    if created:
+        # The page's only revision was saved in this transaction: nothing has cleared it yet.
+        ReviewClearance.objects.create(revision=revision, **clearance)
+    else:
+        ReviewClearance.objects.update_or_create(revision=revision, defaults=clearance)
     # The clearance is the authority here, not the publish permission (see the module docstring).
     if saved_from is not None:
         for field, value in fields.items():
             setattr(saved_from, field, value)
-        return _PublishSavedPage(revision, saved_from, user=user).execute(
+        saved_from._cleared_revision_id = revision.pk  # see require_clearance
+        return _PublishSavedPage(revision, saved_from, user=user, created=created).execute(
             skip_permission_checks=True
         )
     return revision.publish(user=user, skip_permission_checks=True)

@@ -288,6 +288,7 @@ class Importer:
         except BaseException:
             # The rows are rolled back; the files written for them would be orphans.
             delete_written(written)
+            self._writer.forget_parents()
             raise
         batch.written += 1
         batch.files.extend(written)
@@ -307,6 +308,7 @@ class Importer:
             except Exception as error:
                 log.exception("import_content: a batch of lines failed to commit")
                 delete_written(batch.files)
+                self._writer.forget_parents()
                 return [
                     _crashed(result.line, error) if result.page_id in _ids(batch.pages) else result
                     for result in batch.results
@@ -326,6 +328,7 @@ class Importer:
             error = RuntimeError("import interrupted")
             atomic.__exit__(type(error), error, None)
             delete_written(self._batch.files)
+            self._writer.forget_parents()
         self._batch = None
 
     # Announcing ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from taggit.models import Tag
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Page, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from ..models import Audience, ComicPanel, EmergencyGuidePage, ImportedItem, Region
@@ -34,6 +34,7 @@ class Writer:
         self._regions = {r.pk: r for r in Region.objects.all()}
         self.tags = {}  # topic name -> Tag, for tags committed in the database
         self._sections = None
+        self._parents = {}  # pk -> section page, as add_child left it
         self._saved = {}  # (model, pk) -> instance saved while writing the current line
 
     @contextlib.contextmanager
@@ -78,6 +79,14 @@ class Writer:
             page = model(live=False)
             self._set_fields(page, line, stored)
             parent = self._parent_for(model)
+            # What Wagtail would look up while saving and publishing the page: the locale is
+            # the parent's (a query for the parent's specific page otherwise), and a page
+            # created in this transaction is no site's root (a Site query per save otherwise).
+            page.locale_id = parent.locale_id
+            page._is_site_root = False
+            if not self.draft:
+                # Nor is a workflow under way on it (Wagtail's prefetch hook; publishing asks).
+                page._current_workflow_states = []
             page.slug = self._free_slug(parent, page.title, line.external_id)
             if self.draft:
                 # A draft's own row is what the admin lists, so it carries everything.
@@ -89,8 +98,11 @@ class Writer:
                 parent.add_child(instance=page)
                 self._set_relations(page, line, stored, pending)
 
-        # Validated above, and a new page was cleaned by add_child's save: not again here.
-        revision = page.save_revision(user=self.user, clean=plan.existing is not None)
+        if plan.existing is None and not self.draft:
+            revision = self._first_revision(page)
+        else:
+            # Validated above, and a new page was cleaned by add_child's save: not again here.
+            revision = page.save_revision(user=self.user, clean=plan.existing is not None)
         if self.draft:
             self._submit_for_review(page)
         else:
@@ -104,12 +116,34 @@ class Writer:
                 user=self.user,
                 reviewed_on=page.reviewed_at,
                 saved_from=page,
+                created=plan.existing is None,
             )
         recorded = {"content_hash": plan.fingerprint, "announced": False}
         if not self.draft:
             recorded["live_hash"] = plan.fingerprint
-        ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
+        if plan.existing is None:
+            ImportedItem.objects.create(page_id=page.pk, **recorded)  # a new page has none
+        else:
+            ImportedItem.objects.update_or_create(page_id=page.pk, defaults=recorded)
         return page.pk
+
+    def _first_revision(self, page):
+        """What ``save_revision`` writes for a page created a moment ago, without its save of
+        the page row: publishing saves the row right after with these same fields, so the row is
+        written twice (created, published) instead of three times. A new page has no comments
+        and no earlier revision, and the page was cleaned by add_child's save."""
+        revision = Revision.objects.create(
+            content_object=page,
+            base_content_type=page.get_base_content_type(),
+            user=self.user,
+            content=page.serializable_data(),
+            object_str=str(page),
+        )
+        page.latest_revision_created_at = revision.created_at
+        page.draft_title = page.title
+        page.latest_revision = revision
+        page.has_unpublished_changes = True
+        return revision
 
     def _set_fields(self, page, line, stored):
         for name, value in line.page_values().items():
@@ -179,9 +213,17 @@ class Writer:
             content_index, emergency_index = ensure_sections()
             self._sections = (content_index.pk, emergency_index.pk)
         content_pk, emergency_pk = self._sections
-        # Fetched per line: treebeard keeps the child count on the instance, and a line that
-        # rolled back would leave a cached parent believing in a child that was never written.
-        return Page.objects.get(pk=emergency_pk if model is EmergencyGuidePage else content_pk)
+        pk = emergency_pk if model is EmergencyGuidePage else content_pk
+        if pk not in self._parents:
+            self._parents[pk] = Page.objects.get(pk=pk)
+        return self._parents[pk]
+
+    def forget_parents(self):
+        """Treebeard counts children on the parent instance: after a rollback (a line's, or a
+        batch's) the cached parents believe in children that were never written, and the
+        sections themselves may have been created by the batch that rolled back."""
+        self._parents = {}
+        self._sections = None
 
     def _free_slug(self, parent, title, external_id):
         base = (

@@ -135,6 +135,8 @@ class ContentPage(Page):
 
     # Set by content.review while publishing a page it has just cleaned and saved.
     skip_next_clean = False
+    # The revision content.review.publish_cleared has just cleared for this very instance.
+    _cleared_revision_id = None
 
     def save(self, *args, **kwargs):
         if self.skip_next_clean:

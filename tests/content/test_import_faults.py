@@ -168,6 +168,31 @@ def test_an_unexpected_error_fails_only_its_line_and_leaves_no_file(export):
     assert len(media_files()) == len(before) + 1  # the good lines' shared cover only
 
 
+def test_a_line_failing_after_its_page_joined_the_tree_leaves_the_tree_sound(export):
+    """The page is in the tree (its parent counted it) when publishing breaks: the line rolls
+    back, and the lines after it still land in a tree whose child counts are true. The first
+    line fails: its section had no child before it, and must be known to have none again."""
+    from wagtail.models import Page
+    from wagtail.signals import page_published
+
+    def broken_listener(sender, instance, **kwargs):
+        if instance.title == "文章boom":
+            raise RuntimeError("listener broke")
+
+    page_published.connect(broken_listener, dispatch_uid="test_broken_publish")
+    try:
+        out, err, error = run(export(article("boom"), article("good-1"), article("good-2")))
+    finally:
+        page_published.disconnect(dispatch_uid="test_broken_publish")
+
+    assert_only_the_bad_line_failed(
+        out, err, error, "line 1: page: 导入时出错（RuntimeError: listener broke）"
+    )
+    section = ArticlePage.objects.get(external_id="good-2").get_parent()
+    assert section.numchild == section.get_children().count() == 2
+    assert Page.find_problems() == ([], [], [], [], [])
+
+
 @pytest.fixture
 def refuse_image_row():
     """A database that refuses to store one image row (titled 文章refused), after its file is
