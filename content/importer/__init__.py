@@ -107,7 +107,6 @@ class _Batch:
         self.pending = {}  # files and tags the written lines created
         self.known = {}  # identity -> Known after these lines
         self.pages = {}  # model -> [page id]
-        self.callbacks_from = 0  # where the batch's after-commit callbacks start
 
     def full(self):
         return self.written >= BATCH_LINES or time.monotonic() - self.started >= BATCH_SECONDS
@@ -273,7 +272,6 @@ class Importer:
         if self._atomic is None:
             self._atomic = transaction.atomic()
             self._atomic.__enter__()
-            batch.callbacks_from = len(connection.run_on_commit)
             if connection.vendor == "postgresql":
                 # Checked per statement, not at commit: a line that breaks a constraint fails
                 # in its own savepoint instead of failing the whole batch's commit.
@@ -302,7 +300,6 @@ class Importer:
         batch, self._batch = self._batch, _Batch()
         atomic, self._atomic = self._atomic, None
         if atomic is not None:
-            _collapse_after_commit_work(batch.callbacks_from)
             try:
                 atomic.__exit__(None, None, None)
             except Exception as error:
@@ -364,23 +361,6 @@ class Importer:
                 if model is not None:
                     pages.setdefault(model, []).append(pk)
             self._announce(pages)
-
-
-def _collapse_after_commit_work(start):
-    """Run each after-commit callback once for the batch, not once per row saved in it.
-
-    Listeners that announce "content changed" (the content generation, screens' manifest
-    versions) register the same function on every save; run once after the batch commits, it
-    announces the same final state. Distinct callables (a closure per page, such as a WebSub
-    notification for that page's feeds) are all kept, in order. Only what the batch registered
-    is touched (from ``start``): an enclosing transaction's callbacks are its own."""
-    seen, kept = set(), []
-    for entry in connection.run_on_commit[start:]:
-        func = entry[1]
-        if func not in seen:
-            seen.add(func)
-            kept.append(entry)
-    connection.run_on_commit[start:] = kept
 
 
 def _ids(pages):
