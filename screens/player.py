@@ -29,6 +29,9 @@ QR_MAX_URL = 500
 # against the imports).
 PLAYER_MODULES = [
     "player.js",
+    "alertcard.js",
+    "alerting.js",
+    "alerts.js",
     "builders.js",
     "dom.js",
     "expiry.js",

@@ -1,23 +1,29 @@
 /* The player's traffic with the server: the manifest (polled, and fetched when the push channel
- * says it changed), heartbeats and proof of play (queued, sent once), and the push channel. */
+ * says it changed), heartbeats, proof of play and alert acknowledgements (queued, sent once),
+ * and the push channel (which also brings emergency alerts). */
 
+import { alertFromPush, alertsFromManifest } from "./alerting.js";
 import { API, body, PLAYER_VERSION, setNet } from "./dom.js";
 import { pollDelayMs } from "./expiry.js";
 import {
-    appendCapped, isRefused, MAX_QUEUED_BEATS, PLAYS_PER_POST, pushDelayMs, serverOffset,
-    withoutSent,
+    appendCapped, isAckRefused, isRefused, MAX_QUEUED_BEATS, PLAYS_PER_POST, pushDelayMs,
+    serverOffset, withoutSent,
 } from "./offline.js";
 import { forgetToken } from "./pairing.js";
 import { player } from "./playback.js";
 import { currentWindow, interruptsPlayback, windowKey } from "./schedule.js";
 import { iso, now, state } from "./state.js";
-import { BEATS_KEY, PLAYS_KEY, readQueue, storeManifest, syncMedia, writeQueue } from "./storage.js";
+import {
+    ACKS_KEY, BEATS_KEY, PLAYS_KEY, readQueue, storeManifest, syncMedia, writeQueue,
+} from "./storage.js";
 
 let pollTimer = null;
 let eventSource = null;
 let pushAttempt = 0;
 let pushTimer = null;
 let flushing = false;
+let flushingAcks = false;
+let acksAgain = false;
 
 function authHeaders(extra) {
     return Object.assign({ Authorization: "Bearer " + state.token }, extra || {});
@@ -59,6 +65,8 @@ export async function fetchManifest() {
     setNet(true);
     noteServerTime(fresh.server_time, sentAt, Date.now());
     await storeManifest(fresh);
+    // Alerts first: with one active, the playlist must not start underneath it.
+    alertsFromManifest(fresh);
     applyManifest(fresh);
     syncMedia(fresh);
     return true;
@@ -80,14 +88,14 @@ export function applyManifest(fresh) {
 
 function schedulePoll() {
     clearTimeout(pollTimer);
+    // Heartbeats keep their own minute (player.js), whatever the poll interval.
     pollTimer = setTimeout(async () => {
         await fetchManifest();
-        await sendHeartbeat();
         schedulePoll();
     }, pollDelayMs(state.manifest, Math.random()));
 }
 
-/* ---------- heartbeats and proof of play: queued, sent once ---------- */
+/* ---------- heartbeats, proof of play and acknowledgements: queued, sent once ---------- */
 
 async function storageFree() {
     try {
@@ -115,7 +123,7 @@ export async function sendHeartbeat() {
     await flushQueues();
 }
 
-async function post(path, payload) {
+async function post(path, payload, refused = isRefused) {
     const sentAt = Date.now();
     const response = await fetch(API + path, {
         method: "POST",
@@ -126,7 +134,7 @@ async function post(path, payload) {
         await forgetToken();
         throw new Error("unauthorized");
     }
-    if (isRefused(response.status)) {
+    if (refused(response.status)) {
         return { refused: true };
     }
     if (!response.ok) {
@@ -146,6 +154,8 @@ export async function flushQueues() {
         return;
     }
     flushing = true;
+    // Acknowledgements on their own: they must not wait behind a long backlog of plays.
+    flushAcks();
     try {
         // Proof of play first: it is what reports are made of.
         for (;;) {
@@ -171,6 +181,38 @@ export async function flushQueues() {
         }
     } finally {
         flushing = false;
+    }
+}
+
+/* Sends the queued alert acknowledgements: apart from the other queues, as soon as an alert
+ * shows (the operator console times them). One found unsendable for good (404, 400) leaves. */
+export async function flushAcks() {
+    if (!state.token) {
+        return;
+    }
+    if (flushingAcks) {
+        acksAgain = true;
+        return;
+    }
+    flushingAcks = true;
+    try {
+        do {
+            acksAgain = false;
+            for (;;) {
+                const ack = readQueue(ACKS_KEY)[0];
+                if (!ack) {
+                    break;
+                }
+                await post("acks", ack, isAckRefused);
+                writeQueue(ACKS_KEY, readQueue(ACKS_KEY).filter((queued) => queued.alert !== ack.alert));
+            }
+        } while (acksAgain);
+    } catch (error) {
+        if (error instanceof TypeError) {
+            setNet(false);
+        }
+    } finally {
+        flushingAcks = false;
     }
 }
 
@@ -225,6 +267,13 @@ export async function connectPush() {
         }
         if (!state.manifest || data.version !== state.manifest.version) {
             fetchManifest();
+        }
+    });
+    source.addEventListener("alert", (event) => {
+        try {
+            alertFromPush(JSON.parse(event.data));
+        } catch {
+            // An unreadable event: the manifest that follows carries the alert too.
         }
     });
     source.addEventListener("command", async (event) => {

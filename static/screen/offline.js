@@ -60,10 +60,26 @@ export function pushDelayMs(attempt, random) {
     return seconds * 1000 * (0.5 + random * 0.5);
 }
 
+// A screen that lost the server sends its status once a minute; the operator console calls it
+// offline after two minutes without one.
+export const HEARTBEAT_MS = 60000;
+
+/* Whether the server refused an alert acknowledgement for good (400: the alert is not for this
+ * screen, 404: no such alert): sending it again cannot succeed. */
+export function isAckRefused(status) {
+    return status === 404 || isRefused(status);
+}
+
 /* Every file a manifest needs on screen, by absolute URL: {sha256, mime}. QR codes are made by
- * this server and carry no checksum. */
-export function mediaEntries(manifest, absolute, qrUrl) {
+ * this server and carry no checksum. `alerts` are the alert cards the screen keeps (the
+ * manifest's, and any that came by the push channel since): their QR codes must show offline. */
+export function mediaEntries(manifest, absolute, qrUrl, alerts) {
     const entries = new Map();
+    for (const card of (alerts === undefined ? manifest.alerts || [] : alerts)) {
+        if (card.url) {
+            entries.set(qrUrl(card.url), { sha256: null, mime: "image/svg+xml" });
+        }
+    }
     for (const item of Object.values(manifest.items || {})) {
         for (const media of item.media || []) {
             entries.set(absolute(media.url), { sha256: media.sha256, mime: media.mime });

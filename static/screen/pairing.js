@@ -4,7 +4,7 @@
 import { API, body, byId, TEXT } from "./dom.js";
 import { pairingDeadline, pairingPollMs } from "./expiry.js";
 import { sleep, state } from "./state.js";
-import { STATE_CACHE, TOKEN_KEY } from "./storage.js";
+import { ACKS_KEY, ALERTS_KEY, STATE_CACHE, TOKEN_KEY } from "./storage.js";
 
 export function takeTokenFromHash() {
     const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
@@ -18,6 +18,9 @@ export function takeTokenFromHash() {
 
 export async function forgetToken() {
     localStorage.removeItem(TOKEN_KEY);
+    // Alerts were for the screen this token named; paired again, it may stand elsewhere.
+    localStorage.removeItem(ALERTS_KEY);
+    localStorage.removeItem(ACKS_KEY);
     state.token = null;
     state.manifest = null;
     await caches.delete(STATE_CACHE);

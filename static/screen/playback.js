@@ -1,6 +1,8 @@
 /* Playback: two layers, the one on screen and the one the next item loads into meanwhile, so the
  * switch shows no gap. The watchdog skips an item still loading WATCHDOG_MS after its turn came.
- * Each item shown leaves a proof-of-play record in the queue; `player.onPlayed` sends it. */
+ * Each item shown leaves a proof-of-play record in the queue; `player.onPlayed` sends it.
+ * An emergency alert suspends playback (nothing plays or counts as played under it); on resume
+ * the item it interrupted starts again. */
 
 import { builders } from "./builders.js";
 import { body, byId, el } from "./dom.js";
@@ -42,6 +44,9 @@ export const player = {
     timers: [],
     current: null,
     token: 0,
+    // The entry whose turn came and which is still loading (its cursor has moved past it).
+    loading: null,
+    suspended: false,
     onPlayed() {},
 
     start() {
@@ -86,7 +91,47 @@ export const player = {
         this.next();
     },
 
+    /* Stop playing, now: the record of the item on screen ends here, its video stops and the
+     * layers empty; nothing starts until resume(). */
+    suspend() {
+        if (this.suspended) {
+            return;
+        }
+        this.suspended = true;
+        this.token += 1;
+        this.clearTimers();
+        const interrupted = (this.current && this.current.entry) || this.loading || this.pending;
+        if (interrupted) {
+            this.cursor = cursorBefore(interrupted);
+        }
+        this.finishPlay();
+        this.pending = null;
+        this.loading = null;
+        this.layers.forEach((layer) => {
+            clearLayer(layer);
+            layer.node.classList.remove("is-front");
+            layer.node.setAttribute("aria-hidden", "true");
+        });
+        byId("idle").hidden = true;
+        body.dataset.item = "";
+        body.dataset.kind = "";
+    },
+
+    resume() {
+        if (!this.suspended) {
+            return;
+        }
+        this.suspended = false;
+        body.dataset.state = "loading";
+        if (this.running) {
+            this.next();
+        }
+    },
+
     async next(failures) {
+        if (this.suspended) {
+            return;
+        }
         const run = ++this.token;
         this.clearTimers();
         this.finishPlay();
@@ -106,6 +151,7 @@ export const player = {
             }
             this.prepare(entry, this.backLayer());
         }
+        this.loading = entry;
         let shown;
         try {
             shown = await withTimeout(entry.ready, WATCHDOG_MS);
@@ -114,6 +160,7 @@ export const player = {
                 return;
             }
             // Failed or stalled while loading: skip it (within WATCHDOG_MS of its turn).
+            this.loading = null;
             body.dataset.skipped = entry.item.id;
             clearLayer(entry.layer);
             const after = afterFailure(failures);
@@ -128,6 +175,7 @@ export const player = {
         if (run !== this.token) {
             return;
         }
+        this.loading = null;
         this.show(entry, shown, run);
     },
 
@@ -145,7 +193,7 @@ export const player = {
         body.dataset.state = "playing";
         body.dataset.item = entry.item.id;
         body.dataset.kind = entry.item.kind;
-        this.current = { item: entry.item, startedAt: now(), started: Date.now() };
+        this.current = { item: entry.item, entry: entry, startedAt: now(), started: Date.now() };
         const done = () => {
             if (run === this.token) {
                 this.next();

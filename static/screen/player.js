@@ -1,4 +1,5 @@
-/* 科普青城 screen player: pairing, schedule playback, offline cache, push channel, queues.
+/* 科普青城 screen player: pairing, schedule playback, emergency alerts, offline cache, push
+ * channel, queues.
  *
  * The entry module (<script type="module"> in templates/screens/player.html); the others are
  * loaded through its imports as they are, no bundler. Every module is listed in
@@ -8,8 +9,12 @@
  * State kept on the screen is described in storage.js; hooks for tests and monitoring in dom.js.
  */
 
+import { startAlerts } from "./alerting.js";
 import { body, byId, setNet } from "./dom.js";
-import { applyManifest, connectPush, fetchManifest, flushQueues, reconnect, sendHeartbeat } from "./network.js";
+import {
+    applyManifest, connectPush, fetchManifest, flushAcks, flushQueues, reconnect, sendHeartbeat,
+} from "./network.js";
+import { HEARTBEAT_MS } from "./offline.js";
 import { pair, takeTokenFromHash } from "./pairing.js";
 import { player } from "./playback.js";
 import { now, sleep, state } from "./state.js";
@@ -46,6 +51,8 @@ async function main() {
     }
     body.dataset.state = "loading";
     const stored = await loadStoredManifest();
+    // An alert kept on the device shows at once, before the stored playlist could start.
+    startAlerts(flushAcks);
     if (stored) {
         // Play what we have at once; the network may be slow or gone.
         setNet(navigator.onLine);
@@ -62,6 +69,7 @@ async function main() {
         syncMedia(state.manifest);
     }
     sendHeartbeat();
+    setInterval(sendHeartbeat, HEARTBEAT_MS);
     connectPush();
     window.addEventListener("online", reconnect);
     window.addEventListener("offline", () => setNet(false));

@@ -7,6 +7,8 @@
 export const state = {
     token: null,
     manifest: null,
+    // The active alert cards, most severe first (alerting.js keeps them).
+    alerts: [],
     serverOffsetMs: 0,
     onlineSince: null,
 };

@@ -4,6 +4,7 @@
  * those files from MEDIA_CACHE too (screens/player.py passes it the name). */
 
 import { absolute, body, qrUrl } from "./dom.js";
+import { fromStored, storedForm } from "./alerts.js";
 import { isAcceptable, isCurrentCopy, mediaEntries, parseQueue, staleUrls } from "./offline.js";
 import { state } from "./state.js";
 
@@ -12,6 +13,10 @@ export const STATE_CACHE = "kepu-screen-state-v1";
 export const TOKEN_KEY = "kepu.screen.token";
 export const PLAYS_KEY = "kepu.screen.plays";
 export const BEATS_KEY = "kepu.screen.heartbeats";
+export const ACKS_KEY = "kepu.screen.acks";
+// The active alerts and which were displayed: an alert must show again at once after a reload
+// while the server is unreachable (alerts.js says what is kept).
+export const ALERTS_KEY = "kepu.screen.alerts";
 const MANIFEST_KEY = "/screen/state/manifest.json";
 
 let syncing = null;
@@ -22,6 +27,15 @@ export function readQueue(key) {
 
 export function writeQueue(key, list) {
     localStorage.setItem(key, JSON.stringify(list));
+}
+
+/* The alerts kept on the device, those expired by `t` left out: {cards, seen}. */
+export function loadAlerts(t) {
+    return fromStored(localStorage.getItem(ALERTS_KEY), t);
+}
+
+export function saveAlerts(cards, seen) {
+    localStorage.setItem(ALERTS_KEY, storedForm(cards, seen));
 }
 
 export async function loadStoredManifest() {
@@ -67,7 +81,7 @@ export function syncMedia(value) {
 
 async function doSyncMedia(value) {
     const cache = await caches.open(MEDIA_CACHE);
-    const wanted = mediaEntries(value, absolute, qrUrl);
+    const wanted = mediaEntries(value, absolute, qrUrl, state.alerts);
     let complete = true;
     for (const [url, info] of wanted) {
         if (value !== state.manifest) {
@@ -106,6 +120,23 @@ async function doSyncMedia(value) {
         await cache.delete(url);
     }
     body.dataset.cache = complete ? "ready" : "partial";
+}
+
+/* Keep a file that no manifest lists yet (the QR code of an alert that came by the push
+ * channel) so it shows offline; the next sync drops it once no alert needs it. */
+export async function keepFile(url) {
+    try {
+        const cache = await caches.open(MEDIA_CACHE);
+        if (await cache.match(url)) {
+            return;
+        }
+        const response = await fetch(url, { cache: "no-store" });
+        if (response.ok) {
+            await cache.put(url, response);
+        }
+    } catch {
+        // Offline or no Cache Storage: the next manifest sync tries again.
+    }
 }
 
 /* A URL to play `url` from: a blob: URL of the verified cached copy (owned by the layer, which

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-    appendCapped, isAcceptable, isCurrentCopy, isRefused, MAX_QUEUED_BEATS, mediaEntries,
+    appendCapped, isAckRefused, isAcceptable, isCurrentCopy, isRefused, MAX_QUEUED_BEATS, mediaEntries,
     parseQueue, playRecord, PUSH_BACKOFF_MAX_S, pushDelayMs, serverOffset, staleUrls, withoutSent,
 } from "../../static/screen/offline.js";
 
@@ -33,6 +33,11 @@ test("records leave the queue once sent; those queued meanwhile stay", () => {
 test("a record refused for its content is dropped, one the server failed on is kept", () => {
     assert.deepEqual([400, 413, 422].map(isRefused), [true, true, true]);
     assert.deepEqual([401, 429, 500, 503].map(isRefused), [false, false, false, false]);
+});
+
+test("an alert acknowledgement for an unknown or untargeted alert is dropped, not retried", () => {
+    assert.deepEqual([400, 404, 413, 422].map(isAckRefused), [true, true, true, true]);
+    assert.deepEqual([401, 429, 500, 503].map(isAckRefused), [false, false, false, false]);
 });
 
 test("a proof-of-play record names the item, its start in server time and how long it showed", () => {
@@ -75,6 +80,17 @@ test("the media a manifest needs offline: its files by checksum, and the cards' 
     assert.deepEqual(wanted.get("https://kepu.example/media/v.mp4"), { sha256: "vv", mime: "video/mp4" });
     assert.equal(wanted.get(qrUrl("https://kepu.example/kepu/a/")).sha256, null);
     assert.equal(mediaEntries({}, absolute, qrUrl).size, 0);
+});
+
+test("the QR codes of the alerts a screen keeps are kept offline too", () => {
+    const page = "https://kepu.example/alerts/a1/";
+    const manifest = { items: {}, alerts: [{ identifier: "a1", url: page }] };
+    assert.deepEqual([...mediaEntries(manifest, absolute, qrUrl).keys()], [qrUrl(page)]);
+    // The screen's own set wins: it holds alerts pushed since the manifest, and no cancelled one.
+    const pushed = "https://kepu.example/alerts/a2/";
+    const kept = [{ identifier: "a2", url: pushed }];
+    assert.deepEqual([...mediaEntries(manifest, absolute, qrUrl, kept).keys()], [qrUrl(pushed)]);
+    assert.equal(mediaEntries(manifest, absolute, qrUrl, []).size, 0);
 });
 
 test("only a copy with the manifest's checksum is kept and played", () => {
