@@ -18,6 +18,8 @@ let shown = null;
 let rendered = "";
 let owned = [];
 let onAck = () => undefined;
+// When the push channel last changed the set (wall clock).
+let pushedAt = -Infinity;
 
 function keep(cards) {
     state.alerts = cards;
@@ -88,14 +90,20 @@ export function startAlerts(acknowledge) {
     setInterval(refresh, CHECK_MS);
 }
 
-/* A freshly fetched manifest: its alerts are the set. */
-export function alertsFromManifest(manifest) {
+/* A freshly fetched manifest, asked for at `requestedAt` (wall clock): its alerts are the set,
+ * unless the push channel changed the set after it was asked for (its answer may predate an
+ * alert or a cancel; the manifest the server sends next has it). */
+export function alertsFromManifest(manifest, requestedAt) {
+    if (requestedAt < pushedAt) {
+        return;
+    }
     keep(fromManifest(manifest, now()));
     refresh();
 }
 
 /* The push channel's event "alert": {"alert": card} or {"cancel": identifier}. */
 export function alertFromPush(data) {
+    pushedAt = Date.now();
     if (data && isCard(data.alert) && data.alert.url) {
         // The manifest that lists it follows; until then keep its QR code for offline use.
         keepFile(qrUrl(data.alert.url));

@@ -66,7 +66,7 @@ export async function fetchManifest() {
     noteServerTime(fresh.server_time, sentAt, Date.now());
     await storeManifest(fresh);
     // Alerts first: with one active, the playlist must not start underneath it.
-    alertsFromManifest(fresh);
+    alertsFromManifest(fresh, sentAt);
     applyManifest(fresh);
     syncMedia(fresh);
     return true;
