@@ -78,6 +78,13 @@ def _normalise_datetime(value: datetime | None, name: str) -> datetime | None:
     return value.replace(microsecond=0)
 
 
+def _strip_text(instance) -> None:
+    """XML readers (ours included) drop the whitespace around a value: hold it stripped too."""
+    for name, value in vars(instance).items():
+        if isinstance(value, str):
+            object.__setattr__(instance, name, value.strip())
+
+
 @dataclass(frozen=True)
 class CapArea:
     desc: str
@@ -85,7 +92,9 @@ class CapArea:
     geocodes: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
-        object.__setattr__(self, "geocodes", [(str(n), str(v)) for n, v in self.geocodes])
+        _strip_text(self)
+        geocodes = [(str(n).strip(), str(v).strip()) for n, v in self.geocodes]
+        object.__setattr__(self, "geocodes", geocodes)
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,8 @@ class CapInfo:
     areas: list[CapArea] = field(default_factory=list)
 
     def __post_init__(self):
-        object.__setattr__(self, "categories", list(self.categories))
+        _strip_text(self)
+        object.__setattr__(self, "categories", [str(c).strip() for c in self.categories])
         object.__setattr__(self, "areas", list(self.areas))
         object.__setattr__(self, "onset", _normalise_datetime(self.onset, "onset"))
         object.__setattr__(self, "expires", _normalise_datetime(self.expires, "expires"))
@@ -136,6 +146,7 @@ class CapMessage:
     info: CapInfo | None = None
 
     def __post_init__(self):
+        _strip_text(self)
         object.__setattr__(self, "sent", _normalise_datetime(self.sent, "sent"))
         object.__setattr__(
             self, "references", [(str(s), str(i), str(t)) for s, i, t in self.references]
