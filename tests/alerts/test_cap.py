@@ -500,6 +500,30 @@ def test_validate_lists_every_schema_problem_with_its_line():
     assert cap.validate(load("cold_wave_blue.xml")) == []
 
 
+def test_validations_in_parallel_threads_keep_their_own_errors():
+    # lxml keeps a schema's last errors on the schema object, shared by every thread (ASGI runs
+    # sync code in a thread pool): each caller must still get the errors of its own document.
+    good = load("sandstorm_yellow.xml")
+    wrong = bad("bad_severity.xml")
+    results = {}
+
+    def check(index):
+        data = wrong if index % 2 else good
+        results[index] = [cap.validate(data) for _ in range(30)]
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, answers in results.items():
+        for problems in answers:
+            if index % 2:
+                assert len(problems) == 1 and "蓝色" in problems[0]
+            else:
+                assert problems == []
+
+
 def test_an_impossible_date_is_refused():
     data = load("cold_wave_blue.xml").replace(
         b"2026-12-07T08:00:00+08:00", b"2026-13-07T08:00:00+08:00"
