@@ -20,6 +20,7 @@ urlpatterns = [
     path("screen/", include("screens.player")),
     path("search/", include("search.urls")),
     path("feeds/", include("feeds.urls")),
+    path("alerts/", include("alerts.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

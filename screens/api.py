@@ -194,6 +194,28 @@ class ScreenOut(Schema):
     height: int
 
 
+class AlertCardOut(Schema):
+    """An emergency alert shown full-screen above the schedule until ``expires`` (honoured by
+    the player even offline) or until a push event ``alert`` with ``{"cancel": identifier}``."""
+
+    identifier: str
+    status: Literal["Actual", "Exercise", "Test"]
+    label: str = Field(description="演练 / 测试，正式预警为空")
+    msg_type: Literal["Alert", "Update"]
+    event: str
+    headline: str
+    instruction: list[str]
+    severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+    rank: int = Field(description="4 红色 … 1 蓝色，0 未定级；越大越先显示")
+    colour: Literal["red", "orange", "yellow", "blue", ""]
+    colour_label: str
+    sent: datetime.datetime
+    onset: datetime.datetime | None
+    expires: datetime.datetime
+    url: str = Field(description="预警页面（二维码指向这里）")
+    replaces: list[str] = Field(description="此条取代的预警标识")
+
+
 class ManifestOut(Schema):
     version: str
     server_time: datetime.datetime
@@ -202,6 +224,7 @@ class ManifestOut(Schema):
     screen: ScreenOut
     items: dict[str, ItemOut]
     schedule: list[WindowOut]
+    alerts: list[AlertCardOut] = []
 
 
 class HeartbeatIn(Schema):

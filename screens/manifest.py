@@ -20,7 +20,7 @@ from content import caching
 from content.caching import current_generation
 from content.models import EmergencyGuidePage, VideoPage
 
-from . import auth, resolve, versions
+from . import alerting, auth, resolve, versions
 from .models import MediaDigest, Screen
 
 MANIFEST_TIMEOUT = 26 * 3600
@@ -297,6 +297,8 @@ def build(screen, now=None):
         },
         "items": items,
         "schedule": schedule,
+        # Emergency alerts above whatever the schedule plays (``screens.alerting``).
+        "alerts": alerting.alert_cards(screen, now),
     }
 
 

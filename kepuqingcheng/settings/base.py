@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "feeds",
     "search",
     "screens",
+    # After screens: an alert's after-commit push goes out before the manifest announcements.
+    "alerts",
     "wagtailmedia",
     "wagtail.contrib.table_block",
     "wagtail.contrib.routable_page",
@@ -122,6 +124,12 @@ REDIS_URL = env.text("REDIS_URL")
 CACHE_STAMPEDE_LOCK = env.boolean("CACHE_STAMPEDE_LOCK", True)
 # Open event streams one screen may hold at once (screens.streams).
 SCREENS_EVENTS_MAX_STREAMS = env.integer("SCREENS_EVENTS_MAX_STREAMS", 3)
+
+# Emergency alerts (alerts/): who our CAP messages say they are from, and the CAP sources polled.
+CAP_SENDER = env.text("CAP_SENDER", "kepu@huhhot.gov.cn")
+CAP_SENDER_NAME = env.text("CAP_SENDER_NAME", "呼和浩特市科普青城平台")
+CAP_IDENTIFIER_PREFIX = env.text("CAP_IDENTIFIER_PREFIX", "kepuqingcheng")
+CAP_SOURCES = env.text("CAP_SOURCES", "")
 
 AUTH_USER_MODEL = "home.User"
 AUTHENTICATION_BACKENDS = [

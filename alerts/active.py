@@ -1,0 +1,46 @@
+"""The active alerts every public page's banner shows, memoised in each process for at most
+``ALERTS_CHECK_SECONDS`` (2).
+
+The banner is on every page, so it must not cost a query per request; alerts are rare, so one
+small query per process every two seconds is the price of every process, whichever issued the
+alert (the admin, ``ingest_cap``, the worker polling CAP sources), showing it within seconds.
+The process that makes a change forgets its memo at once (``alerts.delivery``).
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from .cards import ordered
+from .models import Alert
+
+_lock = threading.Lock()
+_memo = {"at": None, "alerts": ()}
+
+
+def check_seconds():
+    return float(getattr(settings, "ALERTS_CHECK_SECONDS", 2))
+
+
+def forget():
+    with _lock:
+        _memo["at"] = None
+
+
+def active_alerts(now=None):
+    """Issued, unexpired alerts, most severe first (a tuple of Alert, areas prefetched)."""
+    moment = time.monotonic()
+    with _lock:
+        fresh = _memo["at"] is not None and moment - _memo["at"] < check_seconds()
+        alerts = _memo["alerts"]
+    if not fresh:
+        alerts = tuple(
+            ordered(Alert.objects.active().select_related("replaces").prefetch_related("areas"))
+        )
+        with _lock:
+            _memo["at"], _memo["alerts"] = moment, alerts
+    now = now or timezone.now()
+    # An alert that expired since the memo was filled is gone from the banner at once.
+    return tuple(alert for alert in alerts if alert.expires > now)

@@ -1,0 +1,140 @@
+"""The alerts' JSON API: active alerts by region for partners, and screens' acknowledgements.
+
+``GET /api/v1/alerts?region=`` answers the cards of active alerts (``alerts.cards``);
+``POST /api/v1/screens/acks`` records that a screen displayed an alert, once per screen.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from content.models import Region
+from screens.api import PER_SCREEN, AlertCardOut, ScreenBearer
+from screens.inputs import Text
+
+from . import cards
+from .delivery import targeted_screens
+from .models import Alert, AlertAck, MsgType
+
+router = Router(tags=["alerts"])
+ACK_MAX_BYTES = 1024
+
+
+def _json(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+class AlertsApiError(Schema):
+    detail: str | list[str]
+    error: str | None = None
+
+
+class AreaOut(Schema):
+    code: str
+    name: str
+
+
+class AlertOut(AlertCardOut):
+    description: str
+    areas: list[AreaOut]
+    cap_url: str = Field(description="CAP 1.2 消息")
+
+
+class AlertsOut(Schema):
+    alerts: list[AlertOut]
+
+
+class AlertsQuery(Schema):
+    region: Text | None = Field(
+        None,
+        max_length=12,
+        description="GB/T 2260 区划代码：返回覆盖该地区、其上级或其下辖地区的预警；不填为全部",
+    )
+
+
+@router.get(
+    "/alerts",
+    response={200: AlertsOut, 400: AlertsApiError},
+    summary="Active emergency alerts, most severe first",
+    description="正在生效的应急预警（含演练、测试，以 status / label 区分），按级别从高到低。",
+)
+def active_alerts(request, filters: Query[AlertsQuery]):
+    if filters.region:
+        region = Region.objects.filter(code=filters.region).first()
+        if region is None:
+            return _json(
+                {
+                    "error": "invalid request",
+                    "detail": [_("region：未知的区划代码 %(code)s。") % {"code": filters.region}],
+                },
+                status=400,
+            )
+        alerts = cards.touching(region)
+    else:
+        alerts = cards.ordered(
+            Alert.objects.active().select_related("replaces").prefetch_related("areas")
+        )
+    return _json({"alerts": [cards.full_card(alert) for alert in alerts]})
+
+
+class AckIn(Schema):
+    alert: Text = Field(min_length=1, max_length=128)
+
+
+class AckOut(Schema):
+    alert: str
+    acknowledged_at: datetime.datetime
+    first: bool = Field(description="这是该屏幕对此预警的第一次确认")
+
+
+@router.post(
+    "/screens/acks",
+    auth=ScreenBearer(ACK_MAX_BYTES),
+    throttle=PER_SCREEN,
+    response={
+        200: AckOut,
+        400: AlertsApiError,
+        401: AlertsApiError,
+        404: AlertsApiError,
+        429: AlertsApiError,
+    },
+    summary="A screen acknowledges that it displays an alert (idempotent)",
+    tags=["screens"],
+)
+def acknowledge(request, payload: AckIn):
+    screen_id, _version = request.auth
+    alert = (
+        Alert.objects.filter(identifier=payload.alert)
+        .exclude(msg_type=MsgType.CANCEL)
+        .exclude(sent__isnull=True)
+        .first()
+    )
+    if alert is None:
+        return _json({"detail": _("未知的预警：%(id)s。") % {"id": payload.alert}}, status=404)
+    if not targeted_screens(alert).filter(pk=screen_id).exists():
+        return _json(
+            {"error": "invalid request", "detail": _("这条预警不是发给这块屏幕的。")}, status=400
+        )
+    now = timezone.now()
+    first = False
+    existing = AlertAck.objects.filter(alert=alert, screen_id=screen_id).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                existing = AlertAck.objects.create(
+                    alert=alert, screen_id=screen_id, acknowledged_at=now
+                )
+                first = True
+        except IntegrityError:  # the same ack raced in from a retry
+            existing = AlertAck.objects.get(alert=alert, screen_id=screen_id)
+    return _json(
+        {
+            "alert": alert.identifier,
+            "acknowledged_at": timezone.localtime(existing.acknowledged_at).isoformat(),
+            "first": first,
+        }
+    )
