@@ -1,6 +1,6 @@
 /* The page the player runs in: its elements, its texts (translated in the template) and the
  * data attributes on <body> that tests and monitoring read (data-state, data-item, data-kind,
- * data-net, data-push, data-cache). */
+ * data-net, data-push, data-cache, and data-alert: the identifier of the alert on screen). */
 
 import { now, state } from "./state.js";
 
