@@ -127,7 +127,8 @@ def test_the_migration_converts_text_rules_and_reports_unknown_topics(site_tree,
         executor.loader.build_graph()
         executor.migrate(AFTER)
     finally:
-        call_command("migrate", "screens", verbosity=0)
+        # Every app: going back also unapplied the migrations that depend on screens (alerts).
+        call_command("migrate", verbosity=0)
 
     printed = capsys.readouterr().out
     assert "已合并的旧主题" in printed and "不存在的主题" in printed and "没有主题" not in printed
