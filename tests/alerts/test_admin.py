@@ -456,6 +456,10 @@ def english_on(html):
 
 
 def test_every_alerts_admin_page_is_in_chinese(client, drafter, confirmer, admin_user):
+    client.force_login(admin_user)
+    empty = client.get(ADMIN).content.decode()
+    assert "还没有应急预警" in empty and english_on(empty) == []
+    assert english_on(client.get(f"{ADMIN}?stage=cancelled").content.decode()) == []
     draft = make_alert(created_by=drafter)
     live = issue(make_alert(created_by=drafter, areas=("150105",)), drafter, confirmer)
     provision("中山路广场屏", "150105", "square")
