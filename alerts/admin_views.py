@@ -83,7 +83,8 @@ class AlertIndexView(generic.IndexView):
 
     def get_edit_url(self, instance):
         if is_editable(instance) and self.user_has_permission("add"):
-            return super().get_edit_url(instance) or reverse(self.edit_url_name, args=[instance.pk])
+            # Composers edit drafts: the edit view asks for add_alert (see AlertEditView).
+            return reverse(self.edit_url_name, args=[instance.pk])
         return None
 
     def get_delete_url(self, instance):

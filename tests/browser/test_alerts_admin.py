@@ -7,7 +7,8 @@ import re
 
 from django.utils import timezone
 
-from alerts.models import Alert, Stage
+from alerts.models import Alert, AlertAck, Stage
+from screens.provisioning import provision
 from tests.alerts.factories import make_person
 from tests.browser.conftest import serious_violations
 
@@ -45,6 +46,7 @@ def assert_chinese_and_clean(page):
 def test_drafter_composes_a_second_person_confirms_and_it_is_issued(
     browser_page, chromium, live_server
 ):
+    screen, _token = provision("中山路广场屏", "150105", "square")
     make_person("drafter", last_name="王", first_name="芳")
     make_person("confirmer", last_name="张", first_name="伟")
     page = browser_page
@@ -95,8 +97,15 @@ def test_drafter_composes_a_second_person_confirms_and_it_is_issued(
 
         other.get_by_role("link", name="运行监控").click()
         other.wait_for_url(f"**/admin/alerts_alert/console/{alert.pk}/")
-        assert other.locator('[data-figure="targeted"]').inner_text() == "0"
+        assert other.locator('[data-figure="targeted"]').inner_text() == "1"
+        assert other.locator('[data-figure="acknowledged"]').inner_text() == "0"
         assert_chinese_and_clean(other)
+        # The screen reports it shows the alert: the console catches up by itself.
+        alert.refresh_from_db()
+        AlertAck.objects.create(alert=alert, screen=screen, acknowledged_at=timezone.now())
+        acknowledged = other.locator('[data-figure="acknowledged"]')
+        acknowledged.filter(has_text="1").wait_for(timeout=12_000)
+        assert other.locator('[data-screen-state="acknowledged"]').count() == 1
         assert errors == []
     finally:
         second.close()
