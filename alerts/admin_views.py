@@ -120,12 +120,24 @@ class NotADraft(Exception):
         self.alert = alert
 
 
-class AlertCreateView(generic.CreateView):
-    page_title = gettext_lazy("起草预警")
+class DraftFormMixin:
+    """What composing and editing share: Chinese labels, and the alert's page afterwards
+    (where its next step is)."""
+
     success_message = gettext_lazy("预警草稿“%(object)s”已保存。")
     error_message = gettext_lazy("预警草稿未能保存，请修改标出的错误。")
     submit_button_label = gettext_lazy("保存草稿")
     submit_button_active_label = gettext_lazy("正在保存…")
+
+    def get_success_url(self):
+        return reverse("alerts_alert:inspect", args=[self.object.pk])
+
+    def get_success_buttons(self):
+        return []
+
+
+class AlertCreateView(DraftFormMixin, generic.CreateView):
+    page_title = gettext_lazy("起草预警")
 
     def save_instance(self):
         alert = self.form.instance
@@ -134,31 +146,15 @@ class AlertCreateView(generic.CreateView):
         alert.source = "admin"
         return super().save_instance()
 
-    def get_success_url(self):
-        return reverse("alerts_alert:inspect", args=[self.object.pk])
 
-    def get_success_buttons(self):
-        return []
-
-
-class AlertEditView(DraftOnlyMixin, generic.EditView):
+class AlertEditView(DraftOnlyMixin, DraftFormMixin, generic.EditView):
     # Composing includes reworking one's drafts; cancelling (change_alert) is a different power.
     permission_required = "add"
     page_title = gettext_lazy("编辑预警草稿")
-    success_message = gettext_lazy("预警草稿“%(object)s”已保存。")
-    error_message = gettext_lazy("预警草稿未能保存，请修改标出的错误。")
-    submit_button_label = gettext_lazy("保存草稿")
-    submit_button_active_label = gettext_lazy("正在保存…")
 
     def save_instance(self):
         self.check_still_a_draft()
         return super().save_instance()
-
-    def get_success_url(self):
-        return reverse("alerts_alert:inspect", args=[self.object.pk])
-
-    def get_success_buttons(self):
-        return []
 
 
 class AlertDeleteView(DraftOnlyMixin, generic.DeleteView):
