@@ -1,7 +1,10 @@
-"""The alerts in the Wagtail admin: audit-log actions named in Chinese."""
+"""The alerts in the Wagtail admin: the 应急预警 menu (``admin_views``) and audit-log actions
+named in Chinese."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+
+from .admin_views import AlertViewSet
 
 LOG_ACTIONS = {
     "alerts.submit": (_("提交预警（待第二人确认）"), _("已提交预警，待确认")),
@@ -20,3 +23,8 @@ LOG_ACTIONS = {
 def register_alert_log_actions(actions):
     for action, (label, message) in LOG_ACTIONS.items():
         actions.register_action(action, label, message)
+
+
+@hooks.register("register_admin_viewset")
+def register_alerts_admin():
+    return AlertViewSet("alerts_alert")
