@@ -11,7 +11,7 @@ class AlertsConfig(AppConfig):
         from home import periodic
         from screens import alerting
 
-        from . import cards, issuing
+        from . import cards, ingest, issuing
 
         alerting.register_alert_cards(cards.cards_for_screen)
         periodic.register(
@@ -19,4 +19,10 @@ class AlertsConfig(AppConfig):
             issuing.expire_due,
             interval_setting="ALERTS_EXPIRE_SECONDS",
             default=15,
+        )
+        periodic.register(
+            "poll_cap_sources",
+            ingest.poll_sources,
+            interval_setting="CAP_POLL_SECONDS",
+            default=60,
         )

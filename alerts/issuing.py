@@ -102,10 +102,12 @@ def _check_issuable(alert):
         raise IssuingError(_("请至少选择一个预警区域。"))
     if alert.expires <= timezone.now():
         raise IssuingError(_("失效时间已过，不能发布。"))
-    if alert.msg_type == MsgType.UPDATE:
-        original = alert.replaces
-        if original is None or original.stage != Stage.ISSUED:
-            raise IssuingError(_("所更新的预警已不在发布中，不能更新。"))
+    # Read afresh: the alert an update changes may have been cancelled since it was drafted.
+    if (
+        alert.msg_type == MsgType.UPDATE
+        and not Alert.objects.filter(pk=alert.replaces_id, stage=Stage.ISSUED).exists()
+    ):
+        raise IssuingError(_("所更新的预警已不在发布中，不能更新。"))
 
 
 def _transition(alert, expected, **changes):
@@ -115,20 +117,33 @@ def _transition(alert, expected, **changes):
     return moved == 1
 
 
-def _issue(alert, user, *, action, reason=""):
+def _issue(alert, user, *, action, reason="", name=None):
     now = timezone.now()
     expected = alert.stage
-    if not _transition(alert, expected, stage=Stage.ISSUED, sent=now, issued_at=now):
+    # A message read from a CAP source keeps the time its sender gave it.
+    sent = alert.sent or now
+    if not _transition(alert, expected, stage=Stage.ISSUED, sent=sent, issued_at=now):
         raise IssuingError(_("这条预警的状态已被他人改变，请刷新后再试。"))
     _refresh(alert)
+    original = Alert.objects.filter(pk=alert.replaces_id).first()
+    if alert.msg_type == MsgType.CANCEL:
+        reason = reason or alert.note or alert.cancel_reason
+        if original is None or not _transition(
+            original, Stage.ISSUED, stage=Stage.CANCELLED, ended_at=now, cancel_reason=reason
+        ):
+            raise IssuingError(_("所解除的预警已不在发布中。"))
+        _refresh(original)
+        _log(original, action, user, reason=reason, name=_name(user), by=alert.identifier)
+        delivery.cancelled(original)
+        return alert
     superseded = None
     if alert.msg_type == MsgType.UPDATE:
-        superseded = alert.replaces
+        superseded = original
         if not _transition(superseded, Stage.ISSUED, stage=Stage.SUPERSEDED, ended_at=now):
             raise IssuingError(_("所更新的预警已不在发布中，不能更新。"))
         _refresh(superseded)
         _log(superseded, "alerts.supersede", user, by=alert.identifier)
-    _log(alert, action, user, reason=reason, name=_name(user))
+    _log(alert, action, user, reason=reason, name=_name(user) if name is None else name)
     delivery.issued(alert, superseded=superseded)
     return alert
 
@@ -189,6 +204,7 @@ def send_back(alert, user, reason):
 
 
 def _copy(alert, user, msg_type, **overrides):
+    """A new draft message about ``alert`` (an Update or a Cancel) with its info copied."""
     fields = {name: getattr(alert, name) for name in INFO_FIELDS}
     fields.update(overrides)
     copy = Alert.objects.create(
@@ -218,37 +234,24 @@ def draft_update(alert, user):
 
 
 @transaction.atomic
-def cancel(alert, user, reason, *, source="admin"):
+def cancel(alert, user, reason):
     """End an issued alert now: one person, with a reason. Returns the Cancel message."""
     reason = (reason or "").strip()
     if not reason:
         raise IssuingError(_("请填写解除原因。"))
-    if user is not None and not can_cancel(user):
+    if not can_cancel(user):
         raise IssuingError(_("您没有解除预警的权限。"))
     if alert.stage != Stage.ISSUED or alert.msg_type == MsgType.CANCEL:
         raise IssuingError(_("只能解除正在发布中的预警。"))
-    now = timezone.now()
-    if not _transition(
-        alert, Stage.ISSUED, stage=Stage.CANCELLED, ended_at=now, cancel_reason=reason
-    ):
-        raise IssuingError(_("这条预警的状态已被他人改变，请刷新后再试。"))
-    _refresh(alert)
     message = _copy(
         alert,
         user,
         MsgType.CANCEL,
         headline=(_("解除：%(headline)s") % {"headline": alert.headline})[:120],
         note=reason,
-        cancel_reason=reason,
-        source=source,
     )
-    Alert.objects.filter(pk=message.pk).update(
-        stage=Stage.ISSUED, sent=now, issued_at=now, submitted_by=user
-    )
-    _refresh(message)
-    _log(alert, "alerts.cancel", user, reason=reason, name=_name(user), by=message.identifier)
-    delivery.cancelled(alert)
-    return message
+    Alert.objects.filter(pk=message.pk).update(submitted_by=user)
+    return _issue(message, user, action="alerts.cancel", reason=reason)
 
 
 def expire_due(now=None):
@@ -271,3 +274,13 @@ def expire_due(now=None):
                 delivery.expired(alert)
             ended += 1
     return f"{ended} alert(s) expired" if ended else None
+
+
+@transaction.atomic
+def issue_from_source(alert, source):
+    """Issue a message read from a CAP source without a second person: for ``ingest_cap
+    --issue`` and for sources whose rule issues that severity directly. Whoever ran the command
+    or configured the source took that decision; the log names the source."""
+    _check_issuable(alert)
+    reason = _("按来源规则直接发布：%(source)s") % {"source": source}
+    return _issue(alert, None, action="alerts.issue", reason=reason, name="")
