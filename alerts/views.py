@@ -21,7 +21,8 @@ from wagtail.models import Site
 from content.listing import card_pages, card_rows
 from content.queries import live_content
 
-from . import cards, feed
+from . import capmap, cards, feed
+from .cap import CAP_CONTENT_TYPE
 from .models import Alert, MsgType, Stage
 
 # A message, once out, never changes; its page and the index do, and are asked again each time.
@@ -99,14 +100,8 @@ def alert_detail(request, identifier):
 
 @require_safe
 def alert_cap(request, identifier):
-    from . import cap, capmap
-
-    alert = get_object_or_404(
-        public_messages().select_related("replaces").prefetch_related("areas"),
-        identifier=identifier,
-    )
-    body = cap.render(capmap.to_cap(alert))
-    response = HttpResponse(body, content_type=cap.CAP_CONTENT_TYPE)
+    alert = get_object_or_404(public_messages().select_related("replaces"), identifier=identifier)
+    response = HttpResponse(capmap.render(alert), content_type=CAP_CONTENT_TYPE)
     return _with_etag(request, response, CAP_CACHE_CONTROL)
 
 
