@@ -106,6 +106,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "home.context_processors.reading_mode",
+                # The emergency banner on every public page (lazy: no query unless shown).
+                "alerts.context_processors.alert_banner",
             ],
         },
     },
