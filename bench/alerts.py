@@ -454,6 +454,11 @@ def _report(results):
         "",
         [_ms(r["issued"].get("published_after") or math.nan) for r in measured.values()],
     )
+    row(
+        "receive first ms",
+        "",
+        [_ms(min(r["receive"], default=math.nan)) for r in measured.values()],
+    )
     for q in (0.5, 0.95, 0.99):
         label = f"receive p{round(q * 100)} ms"
         target = f"<= {TARGET_P95 * 1000:.0f}" if q == 0.95 else ""
