@@ -35,6 +35,18 @@ from .models import Alert, MsgType, Stage, Status
 # Whoever holds any of these sees the menu, the list and each alert's page.
 ANY_ALERT_PERMISSION = ["add", "change", "delete", "view", "confirm"]
 CONSOLE_REFRESH_SECONDS = 5
+# Changed only by alerts.issuing, never by a form.
+LIFECYCLE_FIELDS = (
+    "stage",
+    "created_by_id",
+    "submitted_by_id",
+    "confirmed_by_id",
+    "sent",
+    "issued_at",
+    "ended_at",
+    "cancel_reason",
+    "source",
+)
 
 
 def local_time(moment):
@@ -112,6 +124,9 @@ class DraftOnlyMixin:
         locked = Alert.objects.select_for_update().filter(pk=self.object.pk).first()
         if locked is None or not is_editable(locked):
             raise NotADraft(self.object)
+        # The form saves every column: the lifecycle ones are written back as they are now.
+        for name in LIFECYCLE_FIELDS:
+            setattr(self.object, name, getattr(locked, name))
 
 
 class NotADraft(Exception):

@@ -223,6 +223,7 @@ class Player:
         self.port = port
         self.received = {}  # identifier: perf_counter
         self.acked = {}  # identifier: (perf_counter, status, first)
+        self.answers = []  # (identifier, status, answer) of every ack, for the checks
         self.writer = None
         self.listening = None
 
@@ -265,6 +266,7 @@ class Player:
         )
         first = bool(answer and answer.get("first"))
         self.acked[identifier] = (time.perf_counter(), status, first)
+        self.answers.append((identifier, status, answer))
 
 
 async def _open_all(players, pools):
@@ -318,6 +320,13 @@ async def _round(players, issuer, name, status, areas, reaches):
         "acked": [p.id for p in expected if p.acked.get(identifier, (0, 0))[1] == 200],
         "first": sum(1 for _at, _code, first in acks if first),
         "refused": refused,
+        # Every ack answer other than a first 200, from any screen (targeted or not).
+        "odd_answers": [
+            [p.id, status, answer]
+            for p in players
+            for sent, status, answer in p.answers
+            if sent == identifier and not (status == 200 and (answer or {}).get("first"))
+        ],
         "by_port": by_port,
     }
 
@@ -419,6 +428,8 @@ def _checks(label, result):
                 f"{where}: {len(r['recorded'])} AlertAck rows, expected one for each of "
                 f"{len(r['targeted'])} targeted screens"
             )
+        if r["odd_answers"]:
+            broken.append(f"{where}: acks answered otherwise than a first 200: {r['odd_answers']}")
         if r["refused"] != 400:
             broken.append(f"{where}: an ack by a screen outside the area answered {r['refused']}")
     return broken
@@ -453,6 +464,11 @@ def _report(results):
         "  (server: alert pushed after ms)",
         "",
         [_ms(r["issued"].get("published_after") or math.nan) for r in measured.values()],
+    )
+    row(
+        "receive first ms",
+        "",
+        [_ms(min(r["receive"], default=math.nan)) for r in measured.values()],
     )
     for q in (0.5, 0.95, 0.99):
         label = f"receive p{round(q * 100)} ms"

@@ -3,10 +3,7 @@ process, outside every cached fragment), ``/alerts/``, one alert's page, its CAP
 Atom index of CAP messages."""
 
 import datetime
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -22,7 +19,7 @@ from django.utils import timezone
 from alerts import active, cap, issuing
 from alerts.models import Alert, Stage
 from tests.content.factories import ArticlePageFactory, EmergencyGuidePageFactory
-from tests.content.test_shared_generation import database_url
+from tests.content.test_shared_generation import manage_in_another_process
 
 from .factories import issue, make_alert
 
@@ -179,20 +176,7 @@ def test_neither_the_admin_nor_the_player_shows_or_reads_the_banner(
 
 
 def run_in_another_process(code):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.test",
-        "DATABASE_URL": database_url(),
-    }
-    done = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    manage_in_another_process("shell", "-c", code)
     return time.monotonic()
 
 

@@ -44,17 +44,15 @@ def database_url():
     return f"postgres://{user}{password}@{config['HOST']}:{config['PORT'] or 5432}/{config['NAME']}"
 
 
-def import_in_another_process(tmp_path, *lines):
-    """Run ``manage.py import_content`` as its own process on the test database."""
-    export = tmp_path / "export.jsonl"
-    export.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+def manage_in_another_process(*args):
+    """Run ``manage.py *args`` as its own process on the test database; it must succeed."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kepuqingcheng.settings.test",
         "DATABASE_URL": database_url(),
     }
     done = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "manage.py", "import_content", str(export)],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -62,6 +60,14 @@ def import_in_another_process(tmp_path, *lines):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def import_in_another_process(tmp_path, *lines):
+    """Run ``manage.py import_content`` as its own process on the test database."""
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    done = manage_in_another_process("import_content", str(export))
     assert "created 1" in done.stdout
     return time.monotonic()
 
