@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .cards import ordered
-from .models import Alert
+from .models import Alert, MsgType
 
 _lock = threading.Lock()
 _memo = {"at": None, "alerts": ()}
@@ -27,6 +27,35 @@ def check_seconds():
 def forget():
     with _lock:
         _memo["at"] = None
+        _sent.clear()
+
+
+_sent = {}
+_SENT_KEPT = 256
+
+
+def sent_alert(identifier):
+    """(pk, area paths) of an alert that went out, or None; for screens' acknowledgements, a
+    thousand of which arrive within seconds. Remembered in the process: once issued, an alert's
+    identity and areas never change (an Update is a message of its own)."""
+    with _lock:
+        found = _sent.get(identifier)
+    if found is not None:
+        return found
+    alert = (
+        Alert.objects.filter(identifier=identifier, issued_at__isnull=False)
+        .exclude(msg_type=MsgType.CANCEL)
+        .only("pk")
+        .first()
+    )
+    if alert is None:
+        return None
+    found = (alert.pk, tuple(alert.areas.values_list("path", flat=True)))
+    with _lock:
+        if len(_sent) >= _SENT_KEPT:
+            _sent.clear()
+        _sent[identifier] = found
+    return found
 
 
 def active_alerts(now=None):

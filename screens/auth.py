@@ -40,6 +40,23 @@ def remember(screen):
         )
 
 
+def remember_many(screens):
+    """``remember`` for many screens in one cache round trip (a bump of a thousand screens)."""
+    entries = {
+        token_cache_key(screen.token_hash): (screen.pk, screen.config_version)
+        for screen in screens
+        if screen.token_hash and screen.enabled
+    }
+    if entries:
+        cache.set_many(entries, TOKEN_CACHE_TIMEOUT)
+
+
+def forget_many(token_hashes):
+    keys = [token_cache_key(token_hash) for token_hash in token_hashes if token_hash]
+    if keys:
+        cache.delete_many(keys)
+
+
 def forget(token_hash):
     if token_hash:
         cache.delete(token_cache_key(token_hash))

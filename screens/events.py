@@ -10,7 +10,8 @@ happened while it was disconnected, so no replay by ``Last-Event-ID`` is needed)
 when the screen's manifest changed (``{"version": ...}``), ``command`` (``{"command": "reload"}``).
 Without Redis the streams also notice, within about a second, a content change committed by
 another process (``screens.versions.announce_foreign_change``) and send ``manifest`` for it.
-A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15) keeps proxies from cutting an
+A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15; each stream spreads its own over the
+last quarter of that) keeps proxies from cutting an
 idle stream and refreshes the cache key ``screens:connected:<screen_id>`` that the admin reads
 as "推送已连接". A stream ends after ``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client
 reconnects (``retry:``); so a revoked token stops receiving within that time. A screen holds at
@@ -28,6 +29,7 @@ than a uvicorn subprocess against a copied database; the ASGI path is tested on 
 
 import asyncio
 import json
+import random
 import time
 
 from asgiref.sync import sync_to_async
@@ -163,6 +165,12 @@ class _Timing:
         # How often streams look for content changes made by other processes (embedded default).
         self.watch = generation.check_seconds()
 
+    def next_keepalive(self):
+        # Spread over the last quarter of the interval: an event sent to a thousand streams at
+        # once would otherwise have them all write their keep-alive (and the cache key with it)
+        # in the same instant ever after, exhausting the cache's connection pool.
+        return self.keepalive * random.uniform(0.75, 1.0)  # noqa: S311 - load spreading only
+
 
 async def _astream(screen_id, broker, timing):
     sub = await broker.asubscribe(screen_id)
@@ -175,7 +183,7 @@ async def _astream(screen_id, broker, timing):
         yield _ready_frame(screen_id, timing.retry_ms)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timing.lifetime
-        quiet_until = loop.time() + timing.keepalive
+        quiet_until = loop.time() + timing.next_keepalive()
         while (left := deadline - loop.time()) > 0:
             wait = min(quiet_until - loop.time(), left, timing.watch if watch else left)
             try:
@@ -186,10 +194,10 @@ async def _astream(screen_id, broker, timing):
                 if loop.time() >= quiet_until:
                     yield KEEPALIVE_FRAME
                     await sync_to_async(_mark_connected)(screen_id)
-                    quiet_until = loop.time() + timing.keepalive
+                    quiet_until = loop.time() + timing.next_keepalive()
                 continue
             yield _frame(event.kind, event.data_for(screen_id))
-            quiet_until = loop.time() + timing.keepalive
+            quiet_until = loop.time() + timing.next_keepalive()
     finally:
         sub.close()
         _mark_disconnected_soon(broker.hub, screen_id)
@@ -218,7 +226,7 @@ def _stream(screen_id, broker, timing):
         _mark_connected(screen_id)
         yield _ready_frame(screen_id, timing.retry_ms)
         deadline = time.monotonic() + timing.lifetime
-        quiet_until = time.monotonic() + timing.keepalive
+        quiet_until = time.monotonic() + timing.next_keepalive()
         while (left := deadline - time.monotonic()) > 0:
             wait = min(quiet_until - time.monotonic(), left, timing.watch if watch else left)
             try:
@@ -229,10 +237,10 @@ def _stream(screen_id, broker, timing):
                 if time.monotonic() >= quiet_until:
                     yield KEEPALIVE_FRAME
                     _mark_connected(screen_id)
-                    quiet_until = time.monotonic() + timing.keepalive
+                    quiet_until = time.monotonic() + timing.next_keepalive()
                 continue
             yield _frame(event.kind, event.data_for(screen_id))
-            quiet_until = time.monotonic() + timing.keepalive
+            quiet_until = time.monotonic() + timing.next_keepalive()
     finally:
         sub.close()
         _mark_disconnected(broker.hub, screen_id)

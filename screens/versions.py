@@ -124,11 +124,10 @@ def _bump_rows(screen_ids):
         Screen.objects.all() if screen_ids is None else Screen.objects.filter(pk__in=screen_ids)
     )
     queryset.update(config_version=F("config_version") + 1)
-    for screen in queryset.only("pk", "token_hash", "enabled", "config_version"):
-        if screen.enabled:
-            auth.remember(screen)
-        else:
-            auth.forget(screen.token_hash)
+    screens = list(queryset.only("pk", "token_hash", "enabled", "config_version"))
+    # One round trip for all: an alert may bump a thousand screens while they wait for it.
+    auth.remember_many(screen for screen in screens if screen.enabled)
+    auth.forget_many(screen.token_hash for screen in screens if not screen.enabled)
 
 
 def bump_screens(screen_ids=None):

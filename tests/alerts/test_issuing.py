@@ -164,6 +164,10 @@ def test_expiry_ends_alerts_and_lapsed_requests(drafter, confirmer):
     assert ("alerts.expire", None) in actions(alert)
 
 
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises writers with a database lock; PostgreSQL shows the race",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_confirmers_at_once_issue_the_alert_once(site_tree):
     from .factories import make_person
@@ -186,8 +190,6 @@ def test_two_confirmers_at_once_issue_the_alert_once(site_tree):
         finally:
             close_old_connections()
 
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers with a database lock; PostgreSQL shows the race")
     threads = [threading.Thread(target=try_confirm, args=(user,)) for user in confirmers]
     for thread in threads:
         thread.start()
