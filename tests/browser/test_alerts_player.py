@@ -17,7 +17,7 @@ from tests.alerts import conftest as alerts_fixtures
 from tests.alerts.factories import issue, make_alert, make_person
 from tests.browser import test_player as player_tests
 from tests.browser.conftest import serious_violations
-from tests.browser.test_player import wait_for_item, wait_until_cached
+from tests.browser.test_player import wait_for_data, wait_for_item, wait_until_cached
 
 # The player's fixtures: a screen in 新城区 (150105) whose playlist loops card, video, comic and
 # emergency card, and a browser page opened on the player.
@@ -37,19 +37,8 @@ def people(transactional_db):
 
 
 def wait_for_alert(page, identifier, timeout=2000):
-    """Waits until the player shows ``identifier`` ("" for none); the seconds it took."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    started = time.monotonic()
-    try:
-        page.wait_for_function(
-            "id => document.body.dataset.alert === id", arg=identifier, timeout=timeout
-        )
-    except PlaywrightTimeout:
-        state = page.evaluate("({...document.body.dataset})")
-        message = f"alert {identifier!r} not shown; {state}; {page.console_errors}"
-        raise AssertionError(message) from None
-    return time.monotonic() - started
+    """Waits until the player shows the alert ``identifier`` ("" for none)."""
+    wait_for_data(page, "alert", identifier, timeout)
 
 
 def wait_until_qr_kept(page, alert):

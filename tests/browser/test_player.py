@@ -100,17 +100,24 @@ def open_player(chromium, live_server):
         context.close()
 
 
-def wait_for_item(page, item_id, timeout=15000):
+def wait_for_data(page, name, value, timeout):
+    """Waits until ``<body data-NAME>`` is ``value``; says what the page was doing if not."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
         page.wait_for_function(
-            "id => document.body.dataset.item === id", arg=item_id, timeout=timeout
+            "([name, value]) => document.body.dataset[name] === value",
+            arg=[name, value],
+            timeout=timeout,
         )
     except PlaywrightTimeout:
         state = page.evaluate("({...document.body.dataset})")
-        message = f"item {item_id} never played; {state}; {page.console_errors}"
+        message = f"data-{name} never became {value!r}; {state}; {page.console_errors}"
         raise AssertionError(message) from None
+
+
+def wait_for_item(page, item_id, timeout=15000):
+    wait_for_data(page, "item", item_id, timeout)
 
 
 def wait_until_cached(page):
