@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from screens.models import OFFLINE_AFTER
+
 from . import delivery
 from .models import AlertAck
-
-OFFLINE_AFTER = datetime.timedelta(seconds=120)
 
 ACKNOWLEDGED = "acknowledged"
 ONLINE = "online"

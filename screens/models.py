@@ -19,6 +19,11 @@ from wagtail.models import Orderable
 
 from content.models import Audience, ContentSelection, Region
 
+# Players send a heartbeat every minute (static/screen/offline.js, HEARTBEAT_MS): two missed
+# ones mean a screen is offline, in the screens list and in an alert's operator console alike.
+HEARTBEAT_SECONDS = 60
+OFFLINE_AFTER = datetime.timedelta(seconds=2 * HEARTBEAT_SECONDS)
+
 
 class PlaceType(models.TextChoices):
     STREET = "street", _("街道")
@@ -242,12 +247,10 @@ class Screen(models.Model):
             .select_related("playlist")
         )
 
-    def is_online(self, now=None, poll_seconds=300):
+    def is_online(self, now=None):
         if self.last_seen_at is None:
             return False
-        now = now or timezone.now()
-        # Two missed heartbeats (sent once a poll interval) and a little slack mean offline.
-        return now - self.last_seen_at <= datetime.timedelta(seconds=2 * poll_seconds + 30)
+        return self.last_seen_at >= (now or timezone.now()) - OFFLINE_AFTER
 
 
 class Schedule(models.Model):

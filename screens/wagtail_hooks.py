@@ -2,7 +2,6 @@
 claiming a pairing code, a screen's page (plays, manifest preview, revoke, refresh) and the
 proof-of-play report with CSV export."""
 
-import datetime
 import json
 
 import django_filters
@@ -29,7 +28,7 @@ from content.models import Region
 from kepuqingcheng.spreadsheets import SafeSpreadsheetExportMixin
 
 from . import auth, manifest, pairing, report
-from .models import PlaceType, Playlist, Schedule, Screen, ScreenGroup
+from .models import OFFLINE_AFTER, PlaceType, Playlist, Schedule, Screen, ScreenGroup
 from .provisioning import CSV_COLUMNS
 from .signals import screen_command
 
@@ -37,8 +36,7 @@ STATUS_CHOICES = [("online", _("在线")), ("offline", _("离线")), ("never", _
 
 
 def online_threshold(now=None):
-    seconds = 2 * manifest.poll_seconds() + 30
-    return (now or timezone.now()) - datetime.timedelta(seconds=seconds)
+    return (now or timezone.now()) - OFFLINE_AFTER
 
 
 def status_label(screen):
