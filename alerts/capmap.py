@@ -9,7 +9,6 @@ from django.utils import timezone
 from content.models import Region
 
 from . import cap
-from .models import Stage
 
 
 def to_cap(alert):
@@ -20,7 +19,7 @@ def to_cap(alert):
         references.append(
             (original.sender, original.identifier, cap.format_cap_datetime(original.sent))
         )
-    issued = alert.stage != Stage.DRAFT and alert.stage != Stage.AWAITING
+    issued = alert.issued_at is not None
     info = cap.CapInfo(
         language="zh-CN",
         categories=[alert.category],

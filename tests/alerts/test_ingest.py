@@ -11,6 +11,7 @@ from pathlib import Path
 import capvalidator
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from wagtail.models import ModelLogEntry
 
 from alerts import cap, capmap, ingest, issuing
@@ -61,6 +62,11 @@ def test_a_message_becomes_an_alert_awaiting_a_confirmer(samples, site_tree):
     assert "等待“应急发布审核”确认" in out
     assert ModelLogEntry.objects.filter(object_id=str(alert.pk), action="alerts.ingest").exists()
     assert not Alert.objects.active().exists()
+    # Awaiting its confirmer it is nobody's business but the desk's, although it has a `sent`.
+    client = Client()
+    assert client.get(f"/alerts/{alert.identifier}/").status_code == 404
+    assert client.get(f"/alerts/cap/{alert.identifier}.xml").status_code == 404
+    assert alert.identifier.encode() not in client.get("/alerts/feed/").content
     # Reading it again changes nothing.
     ok, out, _err = run(samples / "cold_wave_blue.xml")
     assert ok and "已存在" in out
