@@ -50,7 +50,7 @@ def listed(now=None):
             Q(replaces__expires__gt=now),
             stage=Stage.ISSUED,
             msg_type=MsgType.CANCEL,
-            sent__isnull=False,
+            issued_at__isnull=False,
         )
         .select_related("replaces")
         .order_by("-sent", "-pk")

@@ -1,9 +1,9 @@
 """Public alert pages: the list of active alerts, one alert, its CAP 1.2 XML and the Atom index.
 
 Only messages that went out are public: a row with ``issued_at`` set (issued, and later perhaps
-cancelled, superseded or expired; ``sent`` alone is not enough, since a message read from a CAP
-source keeps its sender's ``sent`` while it awaits a confirmer). Drafts and alerts awaiting
-their second person are 404, as is an awaiting alert that lapsed before anyone confirmed it.
+cancelled, superseded or expired). Drafts and alerts awaiting their second person are 404, as
+is an awaiting alert that lapsed before anyone confirmed it (it never went out). ``sent`` does
+not tell: a message read from a CAP source keeps its sender's time while it awaits confirmation.
 
 Nothing here is cached under the content generation: alerts do not move it, and what these
 pages say must change within seconds of an issue or a cancel. The XML answers carry an ETag

@@ -328,7 +328,9 @@ def test_drafts_and_awaiting_alerts_are_404(client, site_tree, drafter):
     awaiting = make_alert(created_by=drafter)
     issuing.submit(awaiting, drafter)
     assert Alert.objects.get(pk=awaiting.pk).stage == Stage.AWAITING
-    for alert in (draft, awaiting):
+    # Read from a CAP source: it keeps its sender's time while it waits for a confirmer.
+    ingested = make_alert(created_by=None, sent=timezone.now(), stage=Stage.AWAITING)
+    for alert in (draft, awaiting, ingested):
         assert client.get(f"/alerts/{alert.identifier}/").status_code == 404
         assert client.get(f"/alerts/cap/{alert.identifier}.xml").status_code == 404
         assert alert.identifier not in page(client, "/alerts/")
