@@ -7,14 +7,18 @@ alert (the admin, ``ingest_cap``, the worker polling CAP sources), showing it wi
 The process that makes a change forgets its memo at once (``alerts.delivery``).
 """
 
+import logging
 import threading
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .cards import ordered
 from .models import Alert, MsgType
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _memo = {"at": None, "alerts": ()}
@@ -65,9 +69,16 @@ def active_alerts(now=None):
         fresh = _memo["at"] is not None and moment - _memo["at"] < check_seconds()
         alerts = _memo["alerts"]
     if not fresh:
-        alerts = tuple(
-            ordered(Alert.objects.active().select_related("replaces").prefetch_related("areas"))
-        )
+        try:
+            alerts = tuple(
+                ordered(
+                    Alert.objects.active().select_related("replaces").prefetch_related("areas")
+                )
+            )
+        except DatabaseError:
+            # A page that can be served from the cache must not become a 503 for its banner:
+            # the last alerts read stay up (expiry still applies) until the database answers.
+            logger.warning("alert banner: database unavailable; showing the last alerts read")
         with _lock:
             _memo["at"], _memo["alerts"] = moment, alerts
     now = now or timezone.now()

@@ -20,8 +20,10 @@ from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 
+from alerts import active
 from kepuqingcheng.settings import environment
 from screens.provisioning import provision
+from tests.alerts.factories import issue, make_alert, make_person
 from tests.content.factories import ArticlePageFactory
 from tests.servers import PostgresServer, postgres_bin
 from tests.site_tree import ensure_site_tree
@@ -96,8 +98,12 @@ def assert_unavailable(response, api):
         assert "服务暂时不可用" in response.content.decode()
 
 
-def test_database_down_is_a_503_and_cached_answers_go_on(site_on_own_postgres):
+def test_database_down_is_a_503_and_cached_answers_go_on(site_on_own_postgres, settings):
     ensure_site_tree()
+    settings.ALERTS_CHECK_SECONDS = 0  # the banner reads the database on every page here
+    drafter = make_person("drafter")
+    alert = issue(make_alert(created_by=drafter, status="Exercise"), drafter)
+    active.forget()
     article = ArticlePageFactory(title="燃气安全常识", audiences=["public"], topics=["安全"])
     _screen, token = provision("新华广场东屏", "150102", "square")
     browser = Client(raise_request_exception=False)
@@ -113,7 +119,12 @@ def test_database_down_is_a_503_and_cached_answers_go_on(site_on_own_postgres):
     assert heartbeat(player).status_code == 200
     assert browser.get(article.url).status_code == 200
 
+    assert browser.get(article.url).content.decode().count(alert.headline) == 1
+
     site_on_own_postgres.stop()
+
+    # The banner keeps the last alerts it read: a page served from the cache still warns.
+    assert [shown.identifier for shown in active.active_alerts()] == [alert.identifier]
 
     # What needs the database: 503, JSON under /api/, a Chinese page elsewhere.
     assert_unavailable(browser.get("/search/", {"q": "燃气"}), api=False)
