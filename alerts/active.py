@@ -71,9 +71,7 @@ def active_alerts(now=None):
     if not fresh:
         try:
             alerts = tuple(
-                ordered(
-                    Alert.objects.active().select_related("replaces").prefetch_related("areas")
-                )
+                ordered(Alert.objects.active().select_related("replaces").prefetch_related("areas"))
             )
         except DatabaseError:
             # A page that can be served from the cache must not become a 503 for its banner:
