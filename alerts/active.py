@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from screens.models import Screen
+
 from .cards import ordered
 from .models import Alert, MsgType
 
@@ -32,6 +34,7 @@ def forget():
     with _lock:
         _memo["at"] = None
         _sent.clear()
+        _region_paths.clear()
 
 
 _sent = {}
@@ -82,3 +85,23 @@ def active_alerts(now=None):
     now = now or timezone.now()
     # An alert that expired since the memo was filled is gone from the banner at once.
     return tuple(alert for alert in alerts if alert.expires > now)
+
+
+_region_paths = {}
+_REGION_PATHS_KEPT = 20_000
+
+
+def screen_region_path(screen_id, config_version):
+    """A screen's region path, remembered per configuration version (moving a screen to another
+    region is a save, which bumps the version its token carries)."""
+    key = (screen_id, config_version)
+    path = _region_paths.get(key)
+    if path is None:
+        path = (
+            Screen.objects.filter(pk=screen_id).values_list("region__path", flat=True).first() or ""
+        )
+        with _lock:
+            if len(_region_paths) >= _REGION_PATHS_KEPT:
+                _region_paths.clear()
+            _region_paths[key] = path
+    return path

@@ -69,6 +69,12 @@ def test_acks_are_recorded_once_per_screen_and_only_for_targeted_screens(
 
     refused = outside.post(ACKS, {"alert": alert.identifier}, content_type="application/json")
     assert refused.status_code == 400 and "不是发给这块屏幕" in refused.json()["detail"]
+    # Moved into the area (a save of the screen), it may acknowledge: nothing stale is kept.
+    _other.region = screen.region
+    _other.save()
+    moved = outside.post(ACKS, {"alert": alert.identifier}, content_type="application/json")
+    assert moved.status_code == 200 and moved.json()["first"] is True
+    AlertAck.objects.filter(screen=_other).delete()
     unknown = client.post(ACKS, {"alert": "no-such-alert"}, content_type="application/json")
     assert unknown.status_code == 404
     assert (
