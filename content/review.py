@@ -12,16 +12,21 @@
   saves a draft) and keep unpublishing, unscheduling and view restrictions as they were.
 """
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from modelcluster.models import get_all_child_m2m_relations, get_all_child_relations
 from wagtail.actions.base import BaseAction
 from wagtail.actions.publish_page_revision import (
     PublishPagePermissionError,
     PublishPageRevisionAction,
 )
+from wagtail.actions.publish_revision import PublishRevisionAction
 from wagtail.log_actions import log
 from wagtail.models import Page, PagePermissionTester, Revision, TaskState
+from wagtail.signals import page_published
 
 from .models.review import ReviewClearance
 
@@ -60,7 +65,7 @@ class _PublishSavedPage(PublishPageRevisionAction):
     rebuild. Everything after (live flags, the save with its clearance check, log entries,
     signals, aliases, workflow) is Wagtail's own publish."""
 
-    def __init__(self, revision, page, user=None, created=False):
+    def __init__(self, revision, page, user=None, created=False, fields=()):
         BaseAction.__init__(self, page, user=user)
         self.revision = revision
         self.object = page
@@ -68,6 +73,7 @@ class _PublishSavedPage(PublishPageRevisionAction):
         self.log_action = True
         self.previous_revision = None
         self.created = created
+        self.fields = fields  # specific-table fields publish_cleared changed on the page
 
     def _publish_revision(self, revision, object, *args, **kwargs):
         # The page was cleaned when it was saved a moment ago (created, or its revision saved);
@@ -80,16 +86,57 @@ class _PublishSavedPage(PublishPageRevisionAction):
             revision.is_latest_revision = lambda: True
             revision.get_previous = _no_previous
             object.update_aliases = lambda **kwargs: None
+            # Its row was inserted a moment ago from this same instance, so the publish writes
+            # only what changed since: the publishing and revision bookkeeping (all on the
+            # base page table), the review record when it changed, and the relations set in
+            # memory since. The full save would rewrite both tables and read the row back
+            # first to compare slugs.
+            fields = _created_publish_fields(object, self.fields)
+            object.save = functools.partial(type(object).save, object, update_fields=fields)
         try:
             return super()._publish_revision(revision, object, *args, **kwargs)
         finally:
             object.skip_next_clean = False
             if self.created:
                 del revision.is_latest_revision, revision.get_previous, object.update_aliases
+                del object.save
+
+    def _after_publish(self):
+        if not self.created:
+            return super()._after_publish()
+        # Wagtail's, but for the comment positions it would save again: a page created in this
+        # transaction has no comments (a query to find none), and no aliases (see above).
+        page_published.send(
+            sender=self.object.specific_class, instance=self.object.specific, revision=self.revision
+        )
+        PublishRevisionAction._after_publish(self)
+        return None
 
 
 def _no_previous():
     raise Revision.DoesNotExist
+
+
+# What Wagtail's publish (and the revision saved just before it) change on the page instance.
+_PUBLISH_FIELDS = (
+    "live",
+    "has_unpublished_changes",
+    "expired",
+    "live_revision",
+    "first_published_at",
+    "last_published_at",
+    "latest_revision",
+    "latest_revision_created_at",
+    "draft_title",
+)
+
+
+def _created_publish_fields(page, changed):
+    relations = [relation.get_accessor_name() for relation in get_all_child_relations(page)]
+    relations += [field.name for field in get_all_child_m2m_relations(page)]
+    pending = getattr(page, "_cluster_related_objects", {})
+    # Only relations set in memory are committed by modelcluster; the others would be no-ops.
+    return [*_PUBLISH_FIELDS, *changed, *(name for name in relations if name in pending)]
 
 
 @transaction.atomic  # a clearance never outlives a publish that failed
@@ -146,12 +193,12 @@ def publish_cleared(
         ReviewClearance.objects.update_or_create(revision=revision, defaults=clearance)
     # The clearance is the authority here, not the publish permission (see the module docstring).
     if saved_from is not None:
+        changed = [field for field, value in fields.items() if getattr(saved_from, field) != value]
         for field, value in fields.items():
             setattr(saved_from, field, value)
         saved_from._cleared_revision_id = revision.pk  # see require_clearance
-        return _PublishSavedPage(revision, saved_from, user=user, created=created).execute(
-            skip_permission_checks=True
-        )
+        action = _PublishSavedPage(revision, saved_from, user=user, created=created, fields=changed)
+        return action.execute(skip_permission_checks=True)
     return revision.publish(user=user, skip_permission_checks=True)
 
 
