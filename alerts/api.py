@@ -4,11 +4,8 @@
 ``POST /api/v1/screens/acks`` records that a screen displayed an alert, once per screen.
 """
 
-import contextlib
 import datetime
-import threading
 
-from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,11 +117,10 @@ def acknowledge(request, payload: AckIn):
     # A thousand screens acknowledge within seconds of each other: two queries each, no
     # savepoint; the unique constraint keeps the first, and a repeat reads it back.
     now = timezone.now()
-    with _one_writer():
-        AlertAck.objects.bulk_create(
-            [AlertAck(alert_id=alert_id, screen_id=screen_id, acknowledged_at=now)],
-            ignore_conflicts=True,
-        )
+    AlertAck.objects.bulk_create(
+        [AlertAck(alert_id=alert_id, screen_id=screen_id, acknowledged_at=now)],
+        ignore_conflicts=True,
+    )
     stored = (
         AlertAck.objects.filter(alert_id=alert_id, screen_id=screen_id)
         .values_list("acknowledged_at", flat=True)
@@ -137,15 +133,3 @@ def acknowledge(request, payload: AckIn):
             "first": stored == now,
         }
     )
-
-
-_sqlite_writes = threading.Lock()
-
-
-def _one_writer():
-    """SQLite takes one writer at a time, and a waiting one sleeps in growing steps (up to 100 ms
-    a try): a thousand acks arriving together on one worker's request threads get through much
-    faster queued on a lock of the process. Other databases take concurrent inserts."""
-    if connection.vendor == "sqlite":
-        return _sqlite_writes
-    return contextlib.nullcontext()

@@ -257,14 +257,6 @@ class Alert(models.Model):
     def cap_url(self):
         return settings.SITE_URL + reverse("alerts:cap", args=[self.identifier])
 
-    def covered_regions(self):
-        """The regions this alert reaches: its areas and everything below them."""
-        paths = list(self.areas.values_list("path", flat=True))
-        query = models.Q()
-        for path in paths:
-            query |= models.Q(path__startswith=path)
-        return Region.objects.filter(query) if paths else Region.objects.none()
-
     def clean(self):
         errors = {}
         if self.identifier and not IDENTIFIER_PATTERN.match(self.identifier):
