@@ -91,6 +91,8 @@ def database(name, default):
         # A stopped server must make /readyz answer 503 quickly instead of hanging.
         config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     elif engine.endswith("sqlite3"):
+        # Connections are reused through a pool instead (kepuqingcheng/pooled_sqlite3).
+        config["ENGINE"] = "kepuqingcheng.pooled_sqlite3"
         config["CONN_MAX_AGE"] = 0
         config.setdefault("OPTIONS", {}).update(
             {
