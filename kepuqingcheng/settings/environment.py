@@ -76,6 +76,9 @@ def networks(name, default=()):
     return result
 
 
+POOL_TIMEOUT = 5
+
+
 def database(name, default):
     import dj_database_url
 
@@ -88,8 +91,20 @@ def database(name, default):
         raise SettingError(f"{name} names an unknown database scheme: {url.split(':')[0]}")
     engine = config["ENGINE"]
     if engine.endswith("postgresql"):
+        options = config.setdefault("OPTIONS", {})
         # A stopped server must make /readyz answer 503 quickly instead of hanging.
-        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        options.setdefault("connect_timeout", 3)
+        # Under ASGI every request has a connection of its own, so persistent connections are
+        # never reused there, and a thousand screens opening their streams at once asked the
+        # server for a thousand connections ("too many clients"). A pool per process bounds
+        # them and hands a finished request's connection to the next one; a request waits at
+        # most POOL_TIMEOUT for one.
+        config["CONN_MAX_AGE"] = 0
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": integer("DATABASE_POOL_SIZE", 20),
+            "timeout": POOL_TIMEOUT,
+        }
     elif engine.endswith("sqlite3"):
         # Connections are reused through a pool instead (kepuqingcheng/pooled_sqlite3).
         config["ENGINE"] = "kepuqingcheng.pooled_sqlite3"

@@ -114,6 +114,30 @@ def test_database_is_the_one_database_url_names():
         assert cursor.fetchone()[0] == 1
 
 
+def test_postgresql_connections_come_from_a_bounded_pool_per_process(monkeypatch):
+    monkeypatch.setenv("KEPU_TEST_DB", "postgres://kepu@db.example:5432/kepu")
+    config = env.database("KEPU_TEST_DB", None)
+    assert config["CONN_MAX_AGE"] == 0  # Django refuses persistent connections with a pool
+    assert config["OPTIONS"]["pool"] == {
+        "min_size": 1,
+        "max_size": 20,
+        "timeout": env.POOL_TIMEOUT,
+    }
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "6")
+    assert env.database("KEPU_TEST_DB", None)["OPTIONS"]["pool"]["max_size"] == 6
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "many")
+    with pytest.raises(env.SettingError, match="DATABASE_POOL_SIZE"):
+        env.database("KEPU_TEST_DB", None)
+
+
+@pytest.mark.django_db
+def test_in_the_postgresql_pass_the_suite_itself_runs_on_the_pool():
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL pass checks this")
+    connection.ensure_connection()
+    assert connection.pool is not None and connection.pool.max_size >= 1
+
+
 def test_cache_is_the_one_redis_url_names():
     """In the Redis CI pass this proves the cache really is the Redis server."""
     cache = caches["default"]

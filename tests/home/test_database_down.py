@@ -69,6 +69,9 @@ def site_on_own_postgres(postgres_server, django_db_blocker, monkeypatch):
     ours = load_backend(config["ENGINE"]).DatabaseWrapper(config, "default")
     with django_db_blocker.unblock():
         saved, saved_config = connections["default"], connections.settings["default"]
+        # Django keeps one connection pool per alias for the whole process: the suite's pool
+        # must not serve our wrapper, nor ours the suite afterwards (each is made again lazily).
+        saved.close_pool()
         connections["default"], connections.settings["default"] = ours, config
         cache.clear()
         try:
@@ -76,6 +79,7 @@ def site_on_own_postgres(postgres_server, django_db_blocker, monkeypatch):
             yield postgres_server
         finally:
             ours.close()
+            ours.close_pool()
             connections["default"], connections.settings["default"] = saved, saved_config
             cache.clear()
 
