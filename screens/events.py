@@ -11,12 +11,12 @@ when the screen's manifest changed (``{"version": ...}``), ``command`` (``{"comm
 Without Redis the streams also notice, within about a second, a content change committed by
 another process (``screens.versions.announce_foreign_change``) and send ``manifest`` for it.
 A comment line every ``SCREENS_EVENTS_KEEPALIVE_SECONDS`` (15; each stream spreads its own over the
-last quarter of that) keeps proxies from cutting an
-idle stream and refreshes the cache key ``screens:connected:<screen_id>`` that the admin reads
-as "推送已连接". A stream ends after ``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client
-reconnects (``retry:``); so a revoked token stops receiving within that time. A screen holds at
-most ``SCREENS_EVENTS_MAX_STREAMS`` (3) streams at once; a further one is answered 429 (see
-``screens.streams``).
+last quarter of that) keeps proxies from cutting an idle stream; as often, the cache key
+``screens:connected:<screen_id>`` that the admin reads as "推送已连接" is refreshed (under ASGI
+for all of the process's streams at once, see ``_Ticker``). A stream ends after
+``SCREENS_EVENTS_MAX_SECONDS`` (900) and the client reconnects (``retry:``); so a revoked token
+stops receiving within that time. A screen holds at most ``SCREENS_EVENTS_MAX_STREAMS`` (3)
+streams at once; a further one is answered 429 (see ``screens.streams``).
 
 The view serves both kinds of server. Under ASGI (uvicorn, production) the stream is an async
 generator awaiting an asyncio queue: an idle screen holds a socket and a small queue, no thread.
@@ -28,9 +28,12 @@ than a uvicorn subprocess against a copied database; the ASGI path is tested on 
 """
 
 import asyncio
+import contextvars
 import json
+import logging
 import random
 import time
+import weakref
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -46,6 +49,8 @@ from ninja.security import HttpBearer
 
 from content import generation
 from screens import auth, push, streams, versions
+
+logger = logging.getLogger(__name__)
 
 TICKET_SALT = "screens.events.ticket"
 CONNECTED_KEY = "screens:connected:{}"
@@ -172,35 +177,124 @@ class _Timing:
         return self.keepalive * random.uniform(0.75, 1.0)  # noqa: S311 - load spreading only
 
 
-async def _astream(screen_id, broker, timing):
+async def _astream(screen_id, broker, timing, slot):
     sub = await broker.asubscribe(screen_id)
     watch = _watches_other_processes(broker)
+    member = None
     try:
         await broker.await_ready()
         if watch:  # the baseline: a change from now on is one this stream must hear of
             await sync_to_async(_check_other_processes)()
         await sync_to_async(_mark_connected)(screen_id)
         yield _ready_frame(screen_id, timing.retry_ms)
+        # From here on the process's ticker does the periodic work (see _Ticker): this stream
+        # only waits for its events and writes its keep-alives.
+        member = _Ticker.join(screen_id, slot, watch)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timing.lifetime
         quiet_until = loop.time() + timing.next_keepalive()
         while (left := deadline - loop.time()) > 0:
-            wait = min(quiet_until - loop.time(), left, timing.watch if watch else left)
             try:
-                event = await asyncio.wait_for(sub.queue.get(), max(wait, 0))
+                event = await asyncio.wait_for(
+                    sub.queue.get(), max(min(quiet_until - loop.time(), left), 0)
+                )
             except TimeoutError:
-                if watch and _watch_due(timing):
-                    await sync_to_async(_check_other_processes)()
                 if loop.time() >= quiet_until:
                     yield KEEPALIVE_FRAME
-                    await sync_to_async(_mark_connected)(screen_id)
+                    member.sent()
                     quiet_until = loop.time() + timing.next_keepalive()
                 continue
             yield _frame(event.kind, event.data_for(screen_id))
+            member.sent()
             quiet_until = loop.time() + timing.next_keepalive()
     finally:
+        if member is not None:
+            member.leave()
         sub.close()
         _mark_disconnected_soon(broker.hub, screen_id)
+
+
+class _Member:
+    """One open ASGI stream, as the ticker sees it."""
+
+    def __init__(self, ticker, screen_id, slot):
+        self.ticker, self.screen_id, self.slot = ticker, screen_id, slot
+        self.sent_at = ticker.loop.time()
+
+    def sent(self):
+        self.sent_at = self.ticker.loop.time()
+
+    def leave(self):
+        self.ticker.members.discard(self)
+
+
+class _Ticker:
+    """The periodic work of every open ASGI stream of this process, done once for all of them.
+
+    Each stream used to do it itself: wake every ``watch`` seconds to look for content changes
+    made by other processes (in the embedded default), and at each keep-alive hop to a thread to
+    refresh its "connected" cache key and renew its slot. With a thousand screens holding
+    streams that was thousands of wake-ups and thread hops a second on the worker's event loop,
+    and the alert acknowledgements arriving in the same seconds waited behind them. One task per
+    event loop now checks the shared generation once per period, refreshes every open screen's
+    key in one cache call per keep-alive period and renews the slots of the streams that are
+    still sending in one round trip per third of a lease. It ends when its last stream does.
+    """
+
+    _by_loop = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.members = set()
+        self.watch = False
+        self.task = None
+
+    @classmethod
+    def join(cls, screen_id, slot, watch):
+        loop = asyncio.get_running_loop()
+        ticker = cls._by_loop.get(loop)
+        if ticker is None:
+            ticker = cls._by_loop[loop] = cls(loop)
+        member = _Member(ticker, screen_id, slot)
+        ticker.members.add(member)
+        ticker.watch = ticker.watch or watch
+        if ticker.task is None or ticker.task.done():
+            # A context of its own: not the first stream's request, which may end long before.
+            ticker.task = loop.create_task(ticker.run(), context=contextvars.Context())
+            ticker.task.add_done_callback(_ticker_ended)
+        return member
+
+    async def run(self):
+        now = self.loop.time()
+        timing = _Timing()
+        # The streams marked themselves connected and took their slots just now.
+        next_watch, next_mark = now + timing.watch, now + timing.keepalive
+        next_renew = now + streams.lease_seconds() / 3
+        while self.members:
+            timing, lease = _Timing(), streams.lease_seconds()
+            now = self.loop.time()
+            if self.watch and now >= next_watch:
+                next_watch = now + timing.watch
+                await sync_to_async(_check_other_processes)()
+            if now >= next_mark:
+                next_mark = now + timing.keepalive
+                await sync_to_async(_mark_all_connected)({m.screen_id for m in self.members})
+            if now >= next_renew:
+                next_renew = now + lease / 3
+                sending = [m.slot for m in self.members if now - m.sent_at < lease]
+                await sync_to_async(streams.renew_all)(sending)
+            wake = min(next_mark, next_renew, next_watch if self.watch else next_mark)
+            await asyncio.sleep(max(wake - self.loop.time(), 0.01))
+
+
+def _ticker_ended(task):
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("screens: the streams' ticker failed", exc_info=task.exception())
+
+
+def _mark_all_connected(screen_ids):
+    at = int(time.time())
+    cache.set_many({CONNECTED_KEY.format(i): at for i in screen_ids}, CONNECTED_TTL)
 
 
 def _mark_disconnected_soon(hub, screen_id):
@@ -304,7 +398,7 @@ async def events(request):
     broker = push.get_broker()
     if isinstance(request, ASGIRequest):
         await sync_to_async(_release_database)()
-        content = _astream(screen.pk, broker, timing)
+        content = _astream(screen.pk, broker, timing, slot)
     else:
         content = _stream(screen.pk, broker, timing)
     content = streams.hold(slot, content)

@@ -121,6 +121,15 @@ class RedisSlots:
             pipe.expire(key, int(lease) + 1)
             pipe.execute()
 
+    def renew_many(self, slots, lease):
+        """Renew ``slots`` ((screen_id, slot_id) pairs) in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for screen_id, slot_id in slots:
+                key = KEY.format(screen_id)
+                pipe.zadd(key, {slot_id: time.time() + lease}, xx=True)
+                pipe.expire(key, int(lease) + 1)
+            pipe.execute()
+
     def release(self, screen_id, slot_id):
         self.client.zrem(KEY.format(screen_id), slot_id)
 
@@ -189,6 +198,25 @@ class Slot:
         except _redis_errors() as error:
             # The lease lapses on its own.
             _redis_failed("release a stream slot", error)
+
+
+def renew_all(slots):
+    """Renew many open streams' slots at once (the ASGI streams' ticker, screens.events):
+    in-process ones directly, Redis ones in one pipeline per registry."""
+    by_registry = {}
+    for slot in slots:
+        if not slot._released:
+            slot._renewed = time.monotonic()
+            by_registry.setdefault(id(slot.registry), (slot.registry, []))[1].append(slot)
+    for registry, held in by_registry.values():
+        if isinstance(registry, LocalSlots):
+            for slot in held:
+                registry.renew(slot.screen_id, slot.id, slot.lease)
+            continue
+        try:
+            registry.renew_many([(slot.screen_id, slot.id) for slot in held], held[0].lease)
+        except _redis_errors() as error:
+            _redis_failed("renew stream slots", error)
 
 
 def acquire(screen_id):
@@ -267,6 +295,8 @@ class _HeldSync:
 
 
 class _HeldAsync:
+    # The slot is renewed by the streams' ticker (screens.events), with every other open stream's.
+
     def __init__(self, slot, content):
         self.slot, self.content = slot, content
 
@@ -274,8 +304,6 @@ class _HeldAsync:
         try:
             async for chunk in self.content:
                 yield chunk
-                if self.slot.renew_due():
-                    await asyncio.get_running_loop().run_in_executor(None, self.slot.renew)
         finally:
             await self.content.aclose()
             _release_soon(self.slot)

@@ -139,3 +139,66 @@ def test_under_asgi_idle_streams_hold_no_thread(
     assert threads_while_open - threads_before < 5
     assert frames == [b'event: manifest\ndata: {"version": "v9"}\n\n'] * 40
     assert keepalive == b": keep-alive\n\n"
+
+
+def test_under_asgi_the_streams_periodic_work_is_done_once_for_all_of_them(
+    screen_and_token, settings, monkeypatch
+):
+    """Twenty open streams: the look for other processes' changes runs about once per period, and
+    the "connected" keys are written in one cache call per keep-alive period for all of them,
+    not one per stream and keep-alive; every screen's key and every slot are kept fresh."""
+    settings.SCREENS_EVENTS_MAX_STREAMS = 20
+    settings.CONTENT_GENERATION_CHECK_SECONDS = 0.1
+    settings.SCREENS_EVENTS_SLOT_LEASE_SECONDS = 1
+    screen, token = screen_and_token
+    ticket = ticket_for(token)
+    looks = []
+    real_look = versions.announce_foreign_change
+    monkeypatch.setattr(versions, "announce_foreign_change", lambda: looks.append(1) or real_look())
+    writes = []
+    real_mark, real_mark_all = events._mark_connected, events._mark_all_connected
+    monkeypatch.setattr(events, "_mark_connected", lambda i: writes.append(1) or real_mark(i))
+    monkeypatch.setattr(
+        events, "_mark_all_connected", lambda ids: writes.append(1) or real_mark_all(ids)
+    )
+    key = events.CONNECTED_KEY.format(screen.pk)
+
+    async def read(iterator, seconds):
+        # Whole frames only (keep-alives come every 0.3 s): cancelling a read ends the stream.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            await anext(iterator)
+
+    async def run():
+        client = AsyncClient()
+        iterators = []
+        for _ in range(20):
+            response = await client.get(EVENTS, {"ticket": ticket})
+            iterator = aiter(response.streaming_content)
+            assert b"event: ready" in await anext(iterator)
+            iterators.append(iterator)
+        opened = len(looks)  # each stream's baseline look when it opened
+        marked = len(writes)  # and its first mark
+        await asyncio.to_thread(cache.delete, key)
+        # Two seconds: twice the slots' lease, several keep-alive and look periods.
+        await asyncio.gather(*(read(iterator, 2.0) for iterator in iterators))
+        result = {
+            "periodic looks": len(looks) - opened,
+            "connected writes": len(writes) - marked,
+            "connected key": await asyncio.to_thread(cache.get, key),
+            "slots held": await asyncio.to_thread(events.streams.count, screen.pk),
+        }
+        for iterator in iterators:
+            await iterator.aclose()
+        return result
+
+    result = async_to_sync(run)()
+
+    # About 2 s / 0.1 s = 20 looks in all (one stream alone would make as many); twenty streams
+    # each looking would be about 400.
+    assert 5 <= result["periodic looks"] <= 40
+    # 2 s / 0.3 s keep-alive periods: about 7 writes; one per stream and keep-alive, about 130.
+    assert 3 <= result["connected writes"] <= 15
+    assert result["connected key"] is not None  # refreshed after it was deleted
+    assert result["slots held"] == 20  # renewed, though the lease is half the time open
