@@ -114,22 +114,11 @@ def acknowledge(request, payload: AckIn):
         return _json(
             {"error": "invalid request", "detail": _("这条预警不是发给这块屏幕的。")}, status=400
         )
-    # A thousand screens acknowledge within seconds of each other: two queries each, no
-    # savepoint; the unique constraint keeps the first, and a repeat reads it back.
-    now = timezone.now()
-    AlertAck.objects.bulk_create(
-        [AlertAck(alert_id=alert_id, screen_id=screen_id, acknowledged_at=now)],
-        ignore_conflicts=True,
-    )
-    stored = (
-        AlertAck.objects.filter(alert_id=alert_id, screen_id=screen_id)
-        .values_list("acknowledged_at", flat=True)
-        .get()
-    )
+    stored, first = AlertAck.objects.record(alert_id, screen_id, timezone.now())
     return _json(
         {
             "alert": payload.alert,
             "acknowledged_at": timezone.localtime(stored).isoformat(),
-            "first": stored == now,
+            "first": first,
         }
     )

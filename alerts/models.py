@@ -15,7 +15,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -273,12 +273,49 @@ class Alert(models.Model):
             raise ValidationError(errors)
 
 
+class AlertAckQuerySet(models.QuerySet):
+    def record(self, alert_id, screen_id, at):
+        """Store that the screen displayed the alert at ``at`` unless it already said so;
+        (the stored time, True when this was the first report).
+
+        A thousand screens acknowledge within seconds of each other, so the first report is one
+        statement (an insert that returns its row, where the database can), not a transaction
+        around an insert and a read; only a repeat reads the stored time back."""
+        connection = connections[self.db]
+        if connection.features.can_return_rows_from_bulk_insert:
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (alert_id, screen_id, acknowledged_at) "  # noqa: S608
+                    "VALUES (%s, %s, %s) ON CONFLICT (alert_id, screen_id) DO NOTHING "
+                    "RETURNING alert_id",
+                    [alert_id, screen_id, connection.ops.adapt_datetimefield_value(at)],
+                )
+                first = cursor.fetchone() is not None
+        else:
+            self.bulk_create(
+                [self.model(alert_id=alert_id, screen_id=screen_id, acknowledged_at=at)],
+                ignore_conflicts=True,
+            )
+            first = None
+        if first:
+            return at, True
+        stored = (
+            self.filter(alert_id=alert_id, screen_id=screen_id)
+            .values_list("acknowledged_at", flat=True)
+            .get()
+        )
+        return stored, stored == at
+
+
 class AlertAck(models.Model):
     """A screen confirmed it displayed an alert (the first report counts; repeats are no-ops)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="acks")
     screen = models.ForeignKey("screens.Screen", on_delete=models.CASCADE, related_name="+")
     acknowledged_at = models.DateTimeField()
+
+    objects = AlertAckQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("屏幕确认")

@@ -126,3 +126,20 @@ def test_the_openapi_document_describes_both_operations(client):
     assert "/api/v1/alerts" in paths and "/api/v1/screens/acks" in paths
     manifest = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["ManifestOut"]
     assert "alerts" in manifest["properties"]
+
+
+def test_acks_are_recorded_once_where_the_database_cannot_return_inserted_rows(
+    drafter, confirmer, site_tree, monkeypatch
+):
+    """The ack's one-statement insert needs INSERT … RETURNING; without it the same answers
+    come from an insert that ignores conflicts and a read."""
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    screen, client = screen_client("赛罕区广场屏", "150105")
+    alert = issue(make_alert(areas=("150105",), created_by=drafter), drafter, confirmer)
+    first = client.post(ACKS, {"alert": alert.identifier}, content_type="application/json")
+    again = client.post(ACKS, {"alert": alert.identifier}, content_type="application/json")
+    assert first.json()["first"] is True and again.json()["first"] is False
+    assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
+    assert AlertAck.objects.filter(alert=alert, screen=screen).count() == 1
