@@ -1,10 +1,14 @@
 """Emergency alerts at city scale: 1,000 screens on the event stream, one alert issued, how soon
 every screen has it and has acknowledged it (issue #14, "Measured").
 
-Run: .venv/bin/python bench/alerts.py   (about five minutes; BENCH_SIZE=tiny: about a minute,
-most of it starting servers, with 20 screens, figures meaningless). The second case needs Redis:
-``BENCH_REDIS_URL`` (flushed) or a ``redis-server`` binary to start a throw-away one
-(bench/serving.py); without either it is skipped with a note.
+Run: .venv/bin/python bench/alerts.py   (about eight minutes; BENCH_SIZE=tiny: about a minute,
+most of it starting servers, with 20 screens, figures meaningless). The second and third cases
+need Redis: ``BENCH_REDIS_URL`` (flushed) or a ``redis-server`` binary to start a throw-away one
+(bench/serving.py); without either they are skipped with a note. The third needs PostgreSQL:
+``BENCH_POSTGRES_URL`` (default ``postgres://postgres@127.0.0.1:5432/kepu_bench_alerts``; the
+bench creates that database and drops it afterwards); it is left out with a note when the server
+does not answer, and at the tiny size unless ``BENCH_POSTGRES_URL`` is set (migrating a
+PostgreSQL database takes longer than the rest of the tiny run).
 
 Setup: a throw-away SQLite site (bench/harness.py) with 1,000 screens spread over Hohhot's nine
 districts (150102 … 150125), a few more in a region outside the city (150202, 包头市东河区), each
@@ -29,9 +33,10 @@ Time zero is just before that request is sent.
 After each, a screen the alert is not for tries to acknowledge it and must be refused (400), and
 at the end the ``AlertAck`` rows are counted: exactly one per targeted screen.
 
-Cases: one uvicorn worker with the in-process broker; then two uvicorn workers sharing Redis
-pub/sub, each on its own port as behind a proxy, so that exactly half the screens hold their
-stream (and send their acks) on the worker that issues and half on the other.
+Cases: one uvicorn worker with the in-process broker (SQLite, the embedded default); then two
+uvicorn workers sharing Redis pub/sub, each on its own port as behind a proxy, so that exactly
+half the screens hold their stream (and send their acks) on the worker that issues and half on
+the other; then the same on PostgreSQL, as in production.
 
 Output: one column per case, figures of the measured alert unless a row names another. "issue
 request answered" is when the issuing request returned, and under it how long the server took
@@ -49,8 +54,10 @@ answered and recorded exactly once, refusals refused: checked at every size.
 
 import asyncio
 import codecs
+import contextlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -89,6 +96,7 @@ ROUND_TIMEOUT = sized(180.0, 20.0)
 STRAY_GRACE = sized(1.0, 0.3)
 APP = "bench.alerts_server:make_app"
 TARGET_P95, TARGET_MAX, TARGET_LAST_ACK = 1.0, 2.0, 10.0
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/kepu_bench_alerts"
 
 SETUP = """
 import json, django
@@ -543,18 +551,62 @@ def _report(results):
     return missed, broken
 
 
+def _setup_script(screens_file):
+    return SETUP % {
+        "districts": DISTRICTS,
+        "screens": SCREENS,
+        "outside": OUTSIDE,
+        "file": str(screens_file),
+    }
+
+
+@contextlib.contextmanager
+def postgres_site(env, folder):
+    """(env, screens) of the same site on a PostgreSQL database made for the bench, or None."""
+    url = os.environ.get("BENCH_POSTGRES_URL")
+    if TINY and not url:
+        print("(tiny size: the PostgreSQL case runs only when BENCH_POSTGRES_URL is set)")
+        yield None
+        return
+    url = url or POSTGRES_URL
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    target = conninfo_to_dict(url)
+    name = target.pop("dbname")
+    try:
+        admin = psycopg.connect(make_conninfo(**target, dbname="postgres"), autocommit=True)
+    except psycopg.Error as error:
+        print(f"(PostgreSQL left out: {type(error).__name__}: {error})")
+        yield None
+        return
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            site_env = {**env, "DATABASE_URL": url}
+            print("migrating the PostgreSQL database ...", flush=True)
+            subprocess.run(
+                [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=site_env,
+                check=True,
+            )
+            screens_file = folder / "screens-postgres.json"
+            subprocess.run(
+                [PYTHON, "-c", _setup_script(screens_file)], cwd=ROOT, env=site_env, check=True
+            )
+            yield site_env, json.loads(screens_file.read_text())
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="kepu-bench-alerts-") as name:
         folder = Path(name)
         screens_file = folder / "screens.json"
         print(f"preparing a site with {SCREENS} + {OUTSIDE} screens ...", flush=True)
-        script = SETUP % {
-            "districts": DISTRICTS,
-            "screens": SCREENS,
-            "outside": OUTSIDE,
-            "file": str(screens_file),
-        }
-        env, _count = prepare_site(folder, script)
+        env, _count = prepare_site(folder, _setup_script(screens_file))
         screens = json.loads(screens_file.read_text())
         results = {"1 worker": run_case("1 worker", env, 1, screens, folder)}
         with redis_url() as url:
@@ -564,6 +616,19 @@ def main():
                 results["2 workers+Redis"] = run_case(
                     "2 workers + Redis", {**env, "REDIS_URL": url}, 2, screens, folder
                 )
+                with postgres_site(env, folder) as postgres:
+                    if postgres is not None:
+                        pg_env, pg_screens = postgres
+                        import redis
+
+                        redis.Redis.from_url(url).flushdb()
+                        results["2 workers+Redis+PG"] = run_case(
+                            "2 workers + Redis + PostgreSQL",
+                            {**pg_env, "REDIS_URL": url},
+                            2,
+                            pg_screens,
+                            folder,
+                        )
         missed, broken = _report(results)
         if TINY:
             print("(tiny size: the figures mean nothing and the speed targets are not enforced)")
