@@ -24,7 +24,7 @@ from search.service import parse_params, run_search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LINES = 600
+LINES = 400
 KILL_AFTER = 150  # committed pages: more than one indexing batch, fewer than the whole file
 WORD = "停电演练"
 
