@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "screens",
     # After screens: an alert's after-commit push goes out before the manifest announcements.
     "alerts",
+    # Reads content and listens to alerts; nothing imports it.
+    "newsletters",
     "wagtailmedia",
     "wagtail.contrib.table_block",
     "wagtail.contrib.routable_page",
