@@ -126,6 +126,11 @@ def email(name):
     url = os.environ.get(name)
     if not url:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    return email_settings(url, name)
+
+
+def email_settings(url, name):
+    """The settings of one email URL (``name`` is the variable it came from, for errors)."""
     parts = urlsplit(url)
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "console":
