@@ -17,6 +17,7 @@ import secrets
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
@@ -64,6 +65,8 @@ class Subscriber(models.Model):
     consent_text = models.TextField(_("同意的文字"), blank=True)
     consented_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # The latest sign-up request: an unconfirmed one expires 7 days after it.
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     last_digest_at = models.DateTimeField(
         _("上次简报时间"), null=True, blank=True, help_text=_("为空时从确认时间算起。")

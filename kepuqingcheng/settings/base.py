@@ -110,6 +110,8 @@ TEMPLATES = [
                 "home.context_processors.reading_mode",
                 # The emergency banner on every public page (lazy: no query unless shown).
                 "alerts.context_processors.alert_banner",
+                # The compact newsletter sign-up form on the home, audience and topic pages.
+                "newsletters.context_processors.newsletter_signup",
             ],
         },
     },
@@ -277,3 +279,17 @@ WEBSUB_HUB_URL = env.text("WEBSUB_HUB_URL", "")
 
 READING_MODE_COOKIE = "kepu_reading"
 READING_MODES = {"standard": _("标准"), "large": _("大字号高对比")}
+
+# Newsletters (sign-up side; see README "Newsletters").
+# At most this many sign-up requests (each sends one email) per address per window.
+NEWSLETTERS_SIGNUP_LIMIT = env.integer("NEWSLETTERS_SIGNUP_LIMIT", 3)
+NEWSLETTERS_SIGNUP_WINDOW_SECONDS = env.integer("NEWSLETTERS_SIGNUP_WINDOW_SECONDS", 3600)
+# How often `run_worker` deletes sign-ups left unconfirmed for 7 days.
+NEWSLETTERS_EXPIRE_SECONDS = env.integer("NEWSLETTERS_EXPIRE_SECONDS", 3600)
+# The postal address line in every email's footer.
+NEWSLETTERS_POSTAL_ADDRESS = env.text(
+    "NEWSLETTERS_POSTAL_ADDRESS", "内蒙古自治区呼和浩特市 呼和浩特市科学技术协会"
+)
+# The mailbox of List-Unsubscribe's mailto: half; its mail is read by
+# `manage.py unsubscribe_from_mail`. Empty: the HTTPS link only.
+NEWSLETTERS_UNSUBSCRIBE_MAILTO = env.text("NEWSLETTERS_UNSUBSCRIBE_MAILTO", "")
