@@ -10,11 +10,25 @@ class NewslettersConfig(AppConfig):
     def ready(self):
         from home import periodic
 
-        from . import subscribing
+        from . import digests, subscribing, tasks
 
         periodic.register(
             "expire_unconfirmed_subscribers",
             subscribing.expire_unconfirmed,
             interval_setting="NEWSLETTERS_EXPIRE_SECONDS",
             default=3600,
+        )
+        # Sending: restart delivery if nothing is queued to do it (retries on the immediate
+        # backend, a task lost in a crash), and plan the digests at their scheduled times.
+        periodic.register(
+            "newsletters_deliver",
+            tasks.sweep,
+            interval_setting="NEWSLETTERS_DELIVER_SECONDS",
+            default=15,
+        )
+        periodic.register(
+            "newsletters_digests",
+            digests.run_scheduled,
+            interval_setting="NEWSLETTERS_SCHEDULE_SECONDS",
+            default=60,
         )

@@ -135,3 +135,8 @@ class SignupAttempt(models.Model):
 
     def __str__(self):
         return f"{self.email_hash[:12]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The delivery ledger (mailings and deliveries) lives in its own module; Django finds models
+# through this one.
+from .ledger import Delivery, DigestRun, Mailing  # noqa: E402, F401

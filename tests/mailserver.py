@@ -21,6 +21,7 @@ import asyncio
 import email
 import email.policy
 import itertools
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from django.test import override_settings
 
 from kepuqingcheng.settings.environment import email_settings
 from tests.servers import free_port
+
+# aiosmtpd logs every command at INFO: a test's output would drown in it.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "taggit",
+    # The database queue of background tasks (TASKS) and its worker, `manage.py db_worker`.
+    "django_tasks_db",
     # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
     # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
     "ninja",
@@ -270,8 +272,9 @@ WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 # A query appears in the public "大家在搜" list only once searched this many times in a week.
 POPULAR_SEARCH_MIN_COUNT = env.integer("POPULAR_SEARCH_MIN_COUNT", 5)
 
-# Background tasks (WebSub notifications): run in-process by default; see README.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (newsletter delivery, WebSub notifications): a queue in the database that
+# `manage.py db_worker` works through (`make run` starts it); see README "Background work".
+TASKS = {"default": env.tasks_backend("TASKS_BACKEND")}
 # How often `manage.py run_worker` publishes scheduled pages and unpublishes expired ones.
 PUBLISH_SCHEDULED_SECONDS = env.integer("PUBLISH_SCHEDULED_SECONDS", 30)
 # Feeds advertise this WebSub hub and notify it when content is published or withdrawn.
@@ -293,3 +296,14 @@ NEWSLETTERS_POSTAL_ADDRESS = env.text(
 # The mailbox of List-Unsubscribe's mailto: half; its mail is read by
 # `manage.py unsubscribe_from_mail`. Empty: the HTTPS link only.
 NEWSLETTERS_UNSUBSCRIBE_MAILTO = env.text("NEWSLETTERS_UNSUBSCRIBE_MAILTO", "")
+
+# Newsletter sending (newsletters/sending.py, digests.py; README "Newsletters: sending").
+NEWSLETTERS_LIST_NAME = _("科普青城 · 科普简报")
+# Delays before the 2nd, 3rd, … attempt after a temporary (4xx) SMTP failure; then "failed".
+NEWSLETTERS_RETRY_SECONDS = env.numbers("NEWSLETTERS_RETRY_SECONDS", ("60", "300", "1800", "7200"))
+NEWSLETTERS_BATCH_SIZE = env.integer("NEWSLETTERS_BATCH_SIZE", 100)
+NEWSLETTERS_CLAIM_SECONDS = env.integer("NEWSLETTERS_CLAIM_SECONDS", 120)
+NEWSLETTERS_DIGEST_MAX_ITEMS = env.integer("NEWSLETTERS_DIGEST_MAX_ITEMS", 20)
+# When the periodic job plans digests, in TIME_ZONE: weekday and time, day of month and time.
+NEWSLETTERS_WEEKLY_AT = env.text("NEWSLETTERS_WEEKLY_AT", "mon 08:00")
+NEWSLETTERS_MONTHLY_AT = env.text("NEWSLETTERS_MONTHLY_AT", "1 08:00")
