@@ -172,9 +172,12 @@ def plan(cadence, now=None):
             result.skipped_empty += 1
             continue
         groups[chosen[:limit]].append(pk)
+    # Each item's part of the email is built once, however many mailings show it.
+    used = sorted({pk for chosen in groups for pk in chosen})
+    contexts = dict(zip(used, digest_items(used), strict=True))
     with transaction.atomic():
         for chosen, subscriber_pks in groups.items():
-            mailing = build_digest(cadence, chosen, now)
+            mailing = build_digest(cadence, [contexts[pk] for pk in chosen], now)
             result.mailings.append(mailing)
             for start in range(0, len(subscriber_pks), CHUNK):
                 part = subscriber_pks[start : start + CHUNK]
@@ -201,12 +204,13 @@ def plan(cadence, now=None):
 
 
 def digest_items(pks):
-    """The template's items for content pages ``pks``, in that order."""
+    """The template's items for content pages ``pks``, in that order (None for a page gone)."""
     pages = {page.pk: page for page in Page.objects.filter(pk__in=pks).specific()}
     items = []
     for pk in pks:
         page = pages.get(pk)
         if page is None:
+            items.append(None)
             continue
         items.append(
             {
@@ -233,7 +237,7 @@ def _image(page):
     return {"image_url": absolute(rendition.url), "image_alt": image.title}
 
 
-def build_digest(cadence, pks, now):
+def build_digest(cadence, items, now):
     with translation.override(settings.LANGUAGE_CODE):
         label = _("每周") if cadence == Cadence.WEEKLY else _("每月")
         date = timezone.localtime(now)
@@ -242,7 +246,9 @@ def build_digest(cadence, pks, now):
             "month": date.month,
             "day": date.day,
         }
-        html, text = render("digest", subject, items=digest_items(pks), cadence=label)
+        html, text = render(
+            "digest", subject, items=[item for item in items if item], cadence=label
+        )
     return Mailing.objects.create(
         kind=MailingKind.DIGEST,
         subject=subject,

@@ -25,13 +25,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends import smtp
 from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from .ledger import Delivery, DeliveryStatus, Mailing
 from .models import Reason, Status, Suppression, email_hash
-from .rendering import message_for, message_id
+from .rendering import Prepared, message_for, message_id
 from .suppression import suppress
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def send_batch(limit=None, owner=None):
         ).values_list("email_hash", flat=True)
     )
     connection = None
+    prepared = {}
     renew_at = timezone.now() + timedelta(seconds=claim_seconds() / 3)
     try:
         for position, row in enumerate(rows):
@@ -162,8 +164,7 @@ def send_batch(limit=None, owner=None):
                 if connection is None:
                     connection = get_connection(fail_silently=False)
                     connection.open()
-                message = message_for(row, mailings[row.mailing_id], subscriber, connection)
-                connection.send_messages([message])
+                _send(connection, row, mailings[row.mailing_id], subscriber, prepared)
             except (smtplib.SMTPException, OSError) as error:
                 connection = _after_failure(connection, error)
                 _failed(outcome, row, error)
@@ -184,6 +185,19 @@ def send_batch(limit=None, owner=None):
     if outcome.counts:
         logger.info("newsletters: %s", ", ".join(f"{n} {s}" for s, n in outcome.counts.items()))
     return outcome.counts
+
+
+def _send(connection, row, mailing, subscriber, prepared):
+    """Send one delivery: over SMTP as the mailing's prepared bytes with this recipient's
+    parts put in; through any other mail backend (console, memory) as a built message."""
+    if isinstance(connection, smtp.EmailBackend) and connection.connection is not None:
+        if mailing.pk not in prepared:
+            prepared[mailing.pk] = Prepared(mailing)
+        raw = prepared[mailing.pk].bytes_for(row, subscriber)
+        if raw is not None:
+            connection.connection.sendmail(prepared[mailing.pk].sender, [subscriber.email], raw)
+            return
+    connection.send_messages([message_for(row, mailing, subscriber, connection)])
 
 
 def _renew(ids, owner):

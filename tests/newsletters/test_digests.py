@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from newsletters import digests
 from newsletters.ledger import Delivery, DigestRun, Mailing
+from newsletters.rendering import Prepared
 from tests.content.factories import ArticlePageFactory
 
 from .ledger import subscriber
@@ -117,6 +118,8 @@ def test_digest_email_is_html_and_text_with_absolute_links(content, mail_server,
     call_command("send_digests", "--cadence", "weekly", "--wait")
 
     (received,) = mail_server.wait_for(1)
+    # sent as the mailing's bytes prepared once (newsletters.rendering.Prepared)
+    assert Prepared(Mailing.objects.get()).usable
     message = received.message
     assert message["Subject"].startswith("科普青城每周简报")
     html = message.get_body(("html",)).get_content()

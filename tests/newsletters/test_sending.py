@@ -2,13 +2,16 @@
 4xx retried after the configured delays, 5xx a bounce that suppresses the address, and the
 RFC 8058 headers on every message."""
 
+import email
 import time
+from email import policy
 
 import pytest
 from django.utils import timezone
 
 from newsletters import links, sending
 from newsletters.ledger import Delivery
+from newsletters.rendering import Prepared, message_for
 from newsletters.suppression import is_suppressed, suppress
 from tests.servers import free_port
 
@@ -163,3 +166,26 @@ def test_lost_connection_is_retried(mail_server, settings):
     assert sending.send_batch() == {"queued": 1}
     row = Delivery.objects.get(mailing=mailing)
     assert row.status == "queued" and "Connection" in row.last_error
+
+
+def test_prepared_bytes_are_the_message_built_in_full(settings):
+    """SMTP sends a mailing's bytes built once with the recipient's parts put in; the console
+    and memory backends get the message built in full. Both say the same."""
+    settings.NEWSLETTERS_UNSUBSCRIBE_MAILTO = "unsubscribe@example.cn"
+    person = subscriber("reader@example.cn")
+    mailing = queue(person, subject="科普简报 · 第2期")
+    row = Delivery.objects.get(mailing=mailing)
+
+    prepared = Prepared(mailing)
+    assert prepared.usable
+    fast = email.message_from_bytes(prepared.bytes_for(row, person), policy=policy.default)
+    full = email.message_from_bytes(
+        message_for(row, mailing, person).message().as_bytes(linesep="\r\n"), policy=policy.default
+    )
+
+    for header in ("From", "To", "Subject", "Message-ID", "List-Unsubscribe", "List-Id"):
+        assert fast[header].strip() == full[header].strip(), header
+    assert fast["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    for kind in ("plain", "html"):
+        assert fast.get_body((kind,)).get_content() == full.get_body((kind,)).get_content()
+    assert links.unsubscribe_url(person) in fast.get_body(("html",)).get_content()
