@@ -8,9 +8,10 @@ class NewslettersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from alerts import signals as alert_signals
         from home import periodic
 
-        from . import digests, subscribing, tasks
+        from . import alerting, digests, subscribing, tasks
 
         periodic.register(
             "expire_unconfirmed_subscribers",
@@ -32,3 +33,6 @@ class NewslettersConfig(AppConfig):
             interval_setting="NEWSLETTERS_SCHEDULE_SECONDS",
             default=60,
         )
+        # The emergency lane: alerts tell, newsletters email (alerts import nothing of ours).
+        alert_signals.alert_issued.connect(alerting.on_issued, dispatch_uid="newsletters")
+        alert_signals.alert_cancelled.connect(alerting.on_cancelled, dispatch_uid="newsletters")
