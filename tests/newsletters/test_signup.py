@@ -140,3 +140,10 @@ def test_home_audience_and_topic_pages_carry_the_compact_form(client, site_tree,
     else:
         assert 'name="audiences"' not in page
     assert "csrfmiddlewaretoken" not in page
+
+
+def test_every_public_page_links_the_sign_up_page_in_its_footer(client):
+    page = client.get("/search/").content.decode()
+
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert '<a href="/newsletters/">订阅科普简报</a>' in footer
