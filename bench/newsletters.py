@@ -80,12 +80,17 @@ print(f"{{len(items)}} new items, {{COUNT}} subscribers")
 """
 
 PLAN = """
-import django, time
+import cProfile, django, os, pstats, sys, time
 django.setup()
 from newsletters.digests import plan
+profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+if profile: profile.enable()
 started = time.perf_counter()
 result = plan("weekly")
 elapsed = time.perf_counter() - started
+if profile:
+    profile.disable()
+    pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
 print(f"{elapsed:.3f} {len(result.mailings)} {result.deliveries} {result.skipped_empty}")
 """
 

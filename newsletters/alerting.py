@@ -23,7 +23,7 @@ from django_tasks import task
 from alerts.models import Alert, Status
 from content.models import Region
 
-from .ledger import Delivery, Mailing, MailingKind
+from .ledger import Mailing, MailingKind, queue_deliveries
 from .models import Status as SubscriberStatus
 from .models import Subscriber
 from .rendering import render
@@ -94,18 +94,7 @@ def announce_alert(alert_id, event):
                 text=text,
                 priority=ALERT_PRIORITY,
             )
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(
-                        mailing=mailing,
-                        subscriber_id=pk,
-                        priority=ALERT_PRIORITY,
-                        next_attempt_at=now,
-                    )
-                    for pk in pks
-                ],
-                batch_size=2000,
-            )
+            queue_deliveries(mailing, pks, now)
             enqueue_delivery()
     except IntegrityError:
         return 0  # planned by another worker at the same moment

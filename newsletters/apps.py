@@ -11,7 +11,7 @@ class NewslettersConfig(AppConfig):
         from alerts import signals as alert_signals
         from home import periodic
 
-        from . import alerting, digests, subscribing, tasks
+        from . import alerting, digests, issues, subscribing, tasks
 
         periodic.register(
             "expire_unconfirmed_subscribers",
@@ -30,6 +30,12 @@ class NewslettersConfig(AppConfig):
         periodic.register(
             "newsletters_digests",
             digests.run_scheduled,
+            interval_setting="NEWSLETTERS_SCHEDULE_SECONDS",
+            default=60,
+        )
+        periodic.register(
+            "newsletters_issues",
+            issues.send_scheduled,
             interval_setting="NEWSLETTERS_SCHEDULE_SECONDS",
             default=60,
         )

@@ -33,9 +33,9 @@ from content.filters import ContentFilter, codes_within
 from content.models import CONTENT_KIND_LABELS, CONTENT_PAGE_MODELS
 from content.queries import live_content
 
-from .ledger import Delivery, DigestRun, Mailing, MailingKind
+from .ledger import DigestRun, Mailing, MailingKind, queue_deliveries
 from .models import Cadence, Status, Subscriber, Suppression, email_hash
-from .rendering import absolute, render
+from .rendering import absolute, render_digest, render_items
 from .tasks import enqueue_delivery
 
 logger = logging.getLogger(__name__)
@@ -174,25 +174,20 @@ def plan(cadence, now=None):
         groups[chosen[:limit]].append(pk)
     # Each item's part of the email is built once, however many mailings show it.
     used = sorted({pk for chosen in groups for pk in chosen})
-    contexts = dict(zip(used, digest_items(used), strict=True))
+    shown = [(pk, item) for pk, item in zip(used, digest_items(used), strict=True) if item]
+    parts = dict(
+        zip([pk for pk, _ in shown], render_items([item for _, item in shown]), strict=True)
+    )
+    mailings = [
+        build_digest(cadence, [parts[pk] for pk in chosen if pk in parts], now) for chosen in groups
+    ]
     with transaction.atomic():
-        for chosen, subscriber_pks in groups.items():
-            mailing = build_digest(cadence, [contexts[pk] for pk in chosen], now)
+        Mailing.objects.bulk_create(mailings)
+        for mailing, subscriber_pks in zip(mailings, groups.values(), strict=True):
             result.mailings.append(mailing)
             for start in range(0, len(subscriber_pks), CHUNK):
                 part = subscriber_pks[start : start + CHUNK]
-                Delivery.objects.bulk_create(
-                    [
-                        Delivery(
-                            mailing=mailing,
-                            subscriber_id=pk,
-                            priority=mailing.priority,
-                            next_attempt_at=now,
-                        )
-                        for pk in part
-                    ],
-                    batch_size=CHUNK,
-                )
+                queue_deliveries(mailing, part, now)
                 Subscriber.objects.filter(pk__in=part).update(last_digest_at=now)
             result.deliveries += len(subscriber_pks)
         enqueue_delivery()
@@ -237,7 +232,8 @@ def _image(page):
     return {"image_url": absolute(rendition.url), "image_alt": image.title}
 
 
-def build_digest(cadence, items, now):
+def build_digest(cadence, parts, now):
+    """The (unsaved) mailing of a digest of these rendered items."""
     with translation.override(settings.LANGUAGE_CODE):
         label = _("每周") if cadence == Cadence.WEEKLY else _("每月")
         date = timezone.localtime(now)
@@ -246,17 +242,8 @@ def build_digest(cadence, items, now):
             "month": date.month,
             "day": date.day,
         }
-        html, text = render(
-            "digest", subject, items=[item for item in items if item], cadence=label
-        )
-    return Mailing.objects.create(
-        kind=MailingKind.DIGEST,
-        subject=subject,
-        html=html,
-        text=text,
-        key=None,
-        priority=50,
-    )
+        html, text = render_digest(subject, parts, cadence=label)
+    return Mailing(kind=MailingKind.DIGEST, subject=subject, html=html, text=text, priority=50)
 
 
 # -- the schedule ------------------------------------------------------------------------------

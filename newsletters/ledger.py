@@ -10,7 +10,7 @@ queued for a retry after a temporary SMTP failure, or to failed / bounced / supp
 starts a period's digest once however many workers ask.
 """
 
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Subscriber
@@ -88,6 +88,25 @@ class Delivery(models.Model):
         return f"{self.mailing_id} → {self.subscriber_id}: {self.status}"
 
 
+def queue_deliveries(mailing, subscriber_pks, now, batch_size=2000):
+    """One queued delivery of ``mailing`` per subscriber, due ``now`` (plain INSERTs: a
+    digest writes tens of thousands of these, and the ORM's per-row work was most of it)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    due = connection.ops.adapt_datetimefield_value(now)
+    rows = [
+        (mailing.pk, pk, DeliveryStatus.QUEUED.value, mailing.priority, 0, "", "", due, "")
+        for pk in subscriber_pks
+    ]
+    sql = (
+        f"INSERT INTO {table} (mailing_id, subscriber_id, status, priority, attempts, "  # noqa: S608
+        "last_error, message_id, next_attempt_at, claimed_by) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start : start + batch_size])
+
+
 class DigestRun(models.Model):
     cadence = models.CharField(max_length=8)
     period = models.CharField(max_length=16)
@@ -102,3 +121,42 @@ class DigestRun(models.Model):
 
     def __str__(self):
         return f"{self.cadence} {self.period}"
+
+
+class Issue(models.Model):
+    """An editor-composed 科普简报: an intro, chosen content, a segment, sent once."""
+
+    subject = models.CharField(_("标题"), max_length=120)
+    intro = models.TextField(_("导语"), blank=True)
+    items = models.ManyToManyField(
+        "wagtailcore.Page", related_name="+", verbose_name=_("内容"),
+        help_text=_("只能选择已通过科学性审核并公开发布的内容。"),
+    )  # fmt: skip
+    audiences = models.ManyToManyField(
+        "content.Audience", blank=True, related_name="+", verbose_name=_("受众"),
+        help_text=_("不选则为全部受众。"),
+    )  # fmt: skip
+    topics = models.ManyToManyField(
+        "taggit.Tag", blank=True, related_name="+", verbose_name=_("主题"),
+        help_text=_("不选则为全部主题。"),
+    )  # fmt: skip
+    regions = models.ManyToManyField(
+        "content.Region", blank=True, related_name="+", verbose_name=_("地区"),
+        help_text=_("不选则为全市。"),
+    )  # fmt: skip
+    send_at = models.DateTimeField(
+        _("定时发送"), null=True, blank=True, help_text=_("留空则在详情页手动发送。")
+    )
+    mailing = models.OneToOneField(
+        Mailing, null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="issue", verbose_name=_("邮件"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("科普简报（期）")
+        verbose_name_plural = _("科普简报（期）")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject

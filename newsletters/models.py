@@ -139,4 +139,4 @@ class SignupAttempt(models.Model):
 
 # The delivery ledger (mailings and deliveries) lives in its own module; Django finds models
 # through this one.
-from .ledger import Delivery, DigestRun, Mailing  # noqa: E402, F401
+from .ledger import Delivery, DigestRun, Issue, Mailing  # noqa: E402, F401

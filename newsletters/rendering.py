@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from . import links
 
@@ -58,6 +59,29 @@ def render(template, subject, **context):
     html = render_to_string(f"newsletters/mail/{template}.html", context)
     text = render_to_string(f"newsletters/mail/{template}.txt", context)
     return short_lines(_inliner.inline(html)), text
+
+
+def render_items(items):
+    """Each content item's part of a digest or issue, (html, text), rendered once however many
+    mailings show it."""
+    return [
+        (
+            mark_safe(render_to_string("newsletters/mail/_item.html", {"item": item})),  # noqa: S308
+            render_to_string("newsletters/mail/_item.txt", {"item": item}).strip(),
+        )
+        for item in items
+    ]
+
+
+def render_digest(subject, parts, **context):
+    """A digest or issue from items rendered by ``render_items``."""
+    return render(
+        "digest",
+        subject,
+        item_html=[html for html, _text in parts],
+        item_text=[text for _html, text in parts],
+        **context,
+    )
 
 
 def short_lines(html):
