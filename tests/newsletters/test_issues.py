@@ -108,3 +108,18 @@ def test_a_scheduled_issue_goes_out_at_its_time(issue, people, mail_server):
     assert issues.send_scheduled() is None
     sending.send_until_idle()
     assert Delivery.objects.filter(status="sent").count() == 3
+
+
+def test_every_issue_admin_page_is_in_chinese(issue, editor, client):
+    from tests.alerts.test_admin import english_on
+
+    client.force_login(editor)
+    for address in (
+        "/admin/newsletters_issues/",
+        "/admin/newsletters_issues/new/",
+        f"/admin/newsletters_issues/edit/{issue.pk}/",
+        f"/admin/newsletters/issues/{issue.pk}/view/",
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert english_on(response.content.decode()) == [], address
