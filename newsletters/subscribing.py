@@ -5,9 +5,10 @@ tells who is subscribed: a new or pending address gets (again) a confirmation em
 confirmed one keeps its preferences and gets an email with its preference centre link; an
 unsubscribed or suppressed one starts a new opt-in, which only its owner can confirm.
 
-Each request that would send mail first records a ``SignupAttempt`` for the address's hash and
-then counts them, so concurrent requests in any number of processes share one limit
-(``NEWSLETTERS_SIGNUP_LIMIT`` per ``NEWSLETTERS_SIGNUP_WINDOW_SECONDS``).
+Each request that would send mail first records (commits) a ``SignupAttempt`` for the address's
+hash and then counts them, so concurrent requests in any number of processes share one limit
+(``NEWSLETTERS_SIGNUP_LIMIT`` per ``NEWSLETTERS_SIGNUP_WINDOW_SECONDS``) and never pass more
+than it: a race can only refuse more (a burst at the limit may be refused whole).
 """
 
 import logging

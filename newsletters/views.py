@@ -11,7 +11,8 @@ for everyone, so they carry no token), and RFC 8058 has mail providers POST
 Confirmation and the preference centre keep Django's CSRF protection.
 """
 
-from django.http import Http404
+from functools import wraps
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -61,11 +62,28 @@ def _unsubscribed(request, subscriber):
     )
 
 
-def _subscriber_or_404(token, purpose):
-    subscriber = links.read_token(token, purpose)
-    if subscriber is None:
-        raise Http404(_("链接无效或已失效。"))
-    return subscriber
+def signed(purpose):
+    """The view gets the subscriber the link was signed for; an unknown, altered or revoked
+    link gets a 404 page that says so."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, token):
+            subscriber = links.read_token(token, purpose)
+            if subscriber is None:
+                return _notice(
+                    request,
+                    _("链接无效或已失效"),
+                    [_("这个链接不完整、已被更换或对应的订阅已删除。请使用最近一封邮件中的链接。")],
+                    link=(reverse("newsletters:signup"), _("前往订阅页")),
+                    role="alert",
+                    status=404,
+                )
+            return view(request, subscriber, token)
+
+        return wrapped
+
+    return decorate
 
 
 @csrf_exempt
@@ -112,8 +130,8 @@ def _signup_page(request, form, status=200):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def confirm(request, token):
-    subscriber = _subscriber_or_404(token, "confirm")
+@signed("confirm")
+def confirm(request, subscriber, token):
     if subscriber.status == Status.CONFIRMED:
         return _confirmed_page(request, subscriber, just_now=False)
     if subscriber.status != Status.PENDING or subscribing.is_expired(subscriber):
@@ -142,8 +160,8 @@ def _confirmed_page(request, subscriber, just_now):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def preferences(request, token):
-    subscriber = _subscriber_or_404(token, "preferences")
+@signed("preferences")
+def preferences(request, subscriber, token):
     if subscriber.status == Status.UNSUBSCRIBED:
         return _unsubscribed(request, subscriber)
     saved = False
@@ -171,10 +189,10 @@ def preferences(request, token):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def erase(request, token):
+@signed("preferences")
+def erase(request, subscriber, token):
     """Erasure on request: a page with one button; its POST deletes the subscriber and keeps
     only the address's hash on the suppression list."""
-    subscriber = _subscriber_or_404(token, "preferences")
     if request.method == "POST":
         suppression.erase(subscriber.email)
         return _notice(
@@ -189,10 +207,10 @@ def erase(request, token):
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request, token):
+@signed("unsubscribe")
+def unsubscribe(request, subscriber, token):
     """RFC 8058: GET shows a page with one button; a POST of ``List-Unsubscribe=One-Click``
     (the mail provider's, or that button's) unsubscribes, with no cookie or CSRF token."""
-    subscriber = _subscriber_or_404(token, "unsubscribe")
     if request.method == "POST":
         if request.POST.get("List-Unsubscribe") != "One-Click":
             return render(

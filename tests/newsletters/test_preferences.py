@@ -62,7 +62,9 @@ def test_an_unsigned_or_foreign_link_opens_nothing(client):
     other = make_subscriber("other@example.cn")
     forged = f"{other.pk}.{links.make_token(subscriber, 'preferences').split('.')[1]}"
 
-    assert client.get(f"/newsletters/preferences/{forged}/").status_code == 404
+    response = client.get(f"/newsletters/preferences/{forged}/")
+    assert response.status_code == 404
+    assert "链接无效或已失效" in response.content.decode()
     assert client.get(f"/newsletters/preferences/{other.pk}/").status_code == 404
     unsubscribe_token = links.make_token(subscriber, "unsubscribe")
     assert client.get(f"/newsletters/preferences/{unsubscribe_token}/").status_code == 404

@@ -1,11 +1,15 @@
 """The per-address rate limit lives in the database, so every process serving the site shares
 it: a few sign-up requests per address per window, then 429 and no more email."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from newsletters import subscribing
 from newsletters.models import SignupAttempt, Subscriber
 from tests.content.test_shared_generation import manage_in_another_process
 
@@ -70,3 +74,26 @@ def test_old_attempts_are_pruned_by_the_expiry_job(db):
     expire_unconfirmed()
 
     assert list(SignupAttempt.objects.values_list("email_hash", flat=True)) == ["a" * 64]
+
+
+def test_concurrent_requests_never_pass_more_than_the_limit(transactional_db, settings):
+    settings.NEWSLETTERS_SIGNUP_LIMIT = 3
+    start = threading.Barrier(8)
+
+    def request(_number):
+        start.wait()
+        try:
+            subscribing.check_rate("reader@example.cn")
+            return True
+        except subscribing.RateLimited:
+            return False
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        allowed = sum(pool.map(request, range(8)))
+
+    # Each request is counted (committed) before it is judged, so a race can only refuse more,
+    # never allow more: a burst may be refused whole, and sending is never over the limit.
+    assert allowed <= 3
+    assert SignupAttempt.objects.count() == 8

@@ -58,6 +58,7 @@ def test_signup_sends_a_confirmation_email_and_subscribes_no_one_yet(
     assert link.startswith("https://kepu.example.cn/newsletters/confirm/")
     assert link in html
     assert settings.NEWSLETTERS_POSTAL_ADDRESS in html
+    assert "max-width:600px" in html and "<style" not in html  # inline styles, phone width
     assert "List-Unsubscribe" not in received.message  # not bulk mail: one requested message
 
 

@@ -56,8 +56,9 @@ def test_a_post_without_the_one_click_field_changes_nothing(client):
 
 
 def test_the_mailto_half_unsubscribes_through_the_command(tmp_path, settings):
-    settings.NEWSLETTERS_UNSUBSCRIBE_MAILTO = "unsubscribe@kepu.example.cn"
     subscriber = make_subscriber()
+    assert links.unsubscribe_mailto(subscriber) is None  # no mailbox configured: HTTPS only
+    settings.NEWSLETTERS_UNSUBSCRIBE_MAILTO = "unsubscribe@kepu.example.cn"
     mailto = links.unsubscribe_mailto(subscriber)
     assert mailto.startswith("mailto:unsubscribe@kepu.example.cn?subject=unsubscribe%20")
     token = links.make_token(subscriber, "unsubscribe")
