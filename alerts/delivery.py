@@ -8,8 +8,11 @@ only saves it the wait). The event goes first, after commit: a screen must not b
 the alert is readable, and the card is what it shows while the manifest is refetched.
 
 This process's banner memo is cleared at once; other processes see the change within
-``ALERTS_CHECK_SECONDS`` (``alerts.active``).
+``ALERTS_CHECK_SECONDS`` (``alerts.active``). Then ``alerts.signals`` tells the other parts
+(the newsletters' emergency emails).
 """
+
+import logging
 
 from django.db import transaction
 from django.db.models import Q
@@ -17,7 +20,9 @@ from django.db.models import Q
 from screens import push, versions
 from screens.models import Screen
 
-from . import active, cards
+from . import active, cards, signals
+
+logger = logging.getLogger(__name__)
 
 
 def targeted_screens(alert):
@@ -39,6 +44,13 @@ def _after_commit(function):
     transaction.on_commit(function)
 
 
+def _announce(signal, **kwargs):
+    """Tell the other parts (alerts.signals); a listener's failure is logged, not raised."""
+    for receiver, result in signal.send_robust(sender=type(kwargs["alert"]), **kwargs):
+        if isinstance(result, Exception):
+            logger.error("alert listener %r failed", receiver, exc_info=result)
+
+
 def issued(alert, superseded=None):
     targets = screen_ids_for(alert)
     left = screen_ids_for(superseded) - targets if superseded is not None else set()
@@ -49,6 +61,7 @@ def issued(alert, superseded=None):
         push.publish("alert", payload, targets)
         if left:
             push.publish("alert", {"cancel": superseded.identifier}, left)
+        _announce(signals.alert_issued, alert=alert, superseded=superseded)
 
     _after_commit(tell)
     versions.bump_screens(targets | left)
@@ -60,6 +73,7 @@ def cancelled(alert):
     def tell():
         active.forget()
         push.publish("alert", {"cancel": alert.identifier}, targets)
+        _announce(signals.alert_cancelled, alert=alert)
 
     _after_commit(tell)
     versions.bump_screens(targets)

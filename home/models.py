@@ -132,6 +132,7 @@ class HomePage(RoutablePageMixin, Page):
             "landing_title": audience.name,
             "landing_description": audience.description,
             "landing_kind": "audience",
+            "landing_slug": audience.slug,
             **listing_context(request, fixed={"audiences": audience.slug}, hidden=("audience",)),
         }
         return TemplateResponse(request, "pages/landing_page.html", context)
@@ -149,6 +150,7 @@ class HomePage(RoutablePageMixin, Page):
             "landing_title": topic.name,
             "landing_description": "",
             "landing_kind": "topic",
+            "landing_slug": topic.slug,
             **listing_context(request, fixed={"topics": topic.slug}, hidden=("topic",)),
         }
         return TemplateResponse(request, "pages/landing_page.html", context)

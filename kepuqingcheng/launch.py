@@ -2,14 +2,15 @@
 
     python -m kepuqingcheng.launch [--host 127.0.0.1] [--port 8000] [uvicorn options…]
 
-Starts uvicorn (serving kepuqingcheng.asgi) and `manage.py run_worker` (scheduled publishing and
-the other periodic jobs) as child processes. When the server ends, or on Ctrl-C / SIGTERM, both
-are stopped and the launcher exits with the server's status. A worker that dies is restarted
-after a pause, so publishing never silently stops while the site is served.
+Starts uvicorn (serving kepuqingcheng.asgi), `manage.py run_worker` (scheduled publishing and
+the other periodic jobs) and `manage.py run_tasks` (background tasks: newsletter delivery,
+WebSub) as child processes. When the server ends, or on Ctrl-C / SIGTERM, all are stopped and
+the launcher exits with the server's status. A worker that dies is restarted after a pause, so
+publishing and sending never silently stop while the site is served.
 
 Ctrl-C in a terminal reaches every process of the foreground group, so the children usually
 stop on their own; a signal sent to the launcher alone is passed on after a short grace period.
-In production run the two as separate services instead (README).
+In production run the three as separate services instead (README).
 """
 
 import argparse
@@ -48,8 +49,11 @@ def server_command(host, port, extra):
     ]
 
 
-def worker_command():
-    return [sys.executable, str(ROOT / "manage.py"), "run_worker"]
+def worker_commands():
+    """{name: command} of the workers run beside the server: periodic jobs and background
+    tasks (``run_tasks`` is django-tasks-db's worker, or idle where TASKS runs them elsewhere)."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    return {"worker": [*manage, "run_worker"], "tasks worker": [*manage, "run_tasks"]}
 
 
 def stop_all(processes, first_signal):
@@ -89,30 +93,35 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, request_stop)
 
     server = start(server_command(args.host, args.port, extra))
-    worker = start(worker_command())
-    say(f"web server pid {server.pid}, worker pid {worker.pid}")
-    restart_at = None
+    commands = worker_commands()
+    workers = {name: start(command) for name, command in commands.items()}
+    pids = ", ".join(f"{name} pid {process.pid}" for name, process in workers.items())
+    say(f"web server pid {server.pid}, {pids}")
+    restart_at = {}
     while not stop.wait(0.2):
         if server.poll() is not None:
             say(f"web server exited with status {server.returncode}")
             break
-        if worker.poll() is not None and restart_at is None:
-            say(f"worker exited with status {worker.returncode}; restarting it")
-            restart_at = time.monotonic() + WORKER_RESTART_SECONDS
-        if restart_at is not None and time.monotonic() >= restart_at:
-            worker = start(worker_command())
-            say(f"worker pid {worker.pid}")
-            restart_at = None
+        for name, process in workers.items():
+            if process.poll() is not None and name not in restart_at:
+                say(f"{name} exited with status {process.returncode}; restarting it")
+                restart_at[name] = time.monotonic() + WORKER_RESTART_SECONDS
+        for name, at in list(restart_at.items()):
+            if time.monotonic() >= at:
+                workers[name] = start(commands[name])
+                say(f"{name} pid {workers[name].pid}")
+                del restart_at[name]
 
     # SIGINT from a terminal reached the children too: give them the grace period to stop by
     # themselves first. SIGTERM (a service manager) reached only us, and a server that ended
     # left the worker running: pass SIGTERM on now.
     first = signal.SIGINT if received[:1] == [signal.SIGINT] else signal.SIGTERM
+    children = [server, *workers.values()]
     if first == signal.SIGTERM:
-        for process in (server, worker):
+        for process in children:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-    stop_all([server, worker], first)
+    stop_all(children, first)
     say("stopped")
     return server.returncode if server.returncode and server.returncode > 0 else 0
 

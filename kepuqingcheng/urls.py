@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("feeds/", include("feeds.urls")),
     path("alerts/", include("alerts.urls")),
+    path("newsletters/", include("newsletters.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -19,3 +19,22 @@ def fresh_content_generation():
     bump_generation()
     yield
     bump_generation()
+
+
+@pytest.fixture(scope="session")
+def _running_mail_server():
+    from tests.mailserver import MailServer
+
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_server(_running_mail_server, settings):
+    """A real SMTP server (tests/mailserver.py), cleared, with Django's mail settings (and so
+    every ``send_mail``) pointed at it for this test."""
+    _running_mail_server.reset()
+    for name, value in _running_mail_server.settings().items():
+        setattr(settings, name, value)
+    yield _running_mail_server
+    _running_mail_server.reset()

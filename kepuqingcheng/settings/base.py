@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "screens",
     # After screens: an alert's after-commit push goes out before the manifest announcements.
     "alerts",
+    # Reads content and listens to alerts; nothing imports it.
+    "newsletters",
     "wagtailmedia",
     "wagtail.contrib.table_block",
     "wagtail.contrib.routable_page",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "taggit",
+    # The database queue of background tasks (TASKS) and its worker, `manage.py db_worker`.
+    "django_tasks_db",
     # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
     # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
     "ninja",
@@ -108,6 +112,8 @@ TEMPLATES = [
                 "home.context_processors.reading_mode",
                 # The emergency banner on every public page (lazy: no query unless shown).
                 "alerts.context_processors.alert_banner",
+                # The compact newsletter sign-up form on the home, audience and topic pages.
+                "newsletters.context_processors.newsletter_signup",
             ],
         },
     },
@@ -266,8 +272,9 @@ WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 # A query appears in the public "大家在搜" list only once searched this many times in a week.
 POPULAR_SEARCH_MIN_COUNT = env.integer("POPULAR_SEARCH_MIN_COUNT", 5)
 
-# Background tasks (WebSub notifications): run in-process by default; see README.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (newsletter delivery, WebSub notifications): a queue in the database that
+# `manage.py db_worker` works through (`make run` starts it); see README "Background work".
+TASKS = {"default": env.tasks_backend("TASKS_BACKEND")}
 # How often `manage.py run_worker` publishes scheduled pages and unpublishes expired ones.
 PUBLISH_SCHEDULED_SECONDS = env.integer("PUBLISH_SCHEDULED_SECONDS", 30)
 # Feeds advertise this WebSub hub and notify it when content is published or withdrawn.
@@ -275,3 +282,28 @@ WEBSUB_HUB_URL = env.text("WEBSUB_HUB_URL", "")
 
 READING_MODE_COOKIE = "kepu_reading"
 READING_MODES = {"standard": _("标准"), "large": _("大字号高对比")}
+
+# Newsletters (sign-up side; see README "Newsletters").
+# At most this many sign-up requests (each sends one email) per address per window.
+NEWSLETTERS_SIGNUP_LIMIT = env.integer("NEWSLETTERS_SIGNUP_LIMIT", 3)
+NEWSLETTERS_SIGNUP_WINDOW_SECONDS = env.integer("NEWSLETTERS_SIGNUP_WINDOW_SECONDS", 3600)
+# How often `run_worker` deletes sign-ups left unconfirmed for 7 days.
+NEWSLETTERS_EXPIRE_SECONDS = env.integer("NEWSLETTERS_EXPIRE_SECONDS", 3600)
+# The postal address line in every email's footer.
+NEWSLETTERS_POSTAL_ADDRESS = env.text(
+    "NEWSLETTERS_POSTAL_ADDRESS", "内蒙古自治区呼和浩特市 呼和浩特市科学技术协会"
+)
+# The mailbox of List-Unsubscribe's mailto: half; its mail is read by
+# `manage.py unsubscribe_from_mail`. Empty: the HTTPS link only.
+NEWSLETTERS_UNSUBSCRIBE_MAILTO = env.text("NEWSLETTERS_UNSUBSCRIBE_MAILTO", "")
+
+# Newsletter sending (newsletters/sending.py, digests.py; README "Newsletters: sending").
+NEWSLETTERS_LIST_NAME = _("科普青城 · 科普简报")
+# Delays before the 2nd, 3rd, … attempt after a temporary (4xx) SMTP failure; then "failed".
+NEWSLETTERS_RETRY_SECONDS = env.numbers("NEWSLETTERS_RETRY_SECONDS", ("60", "300", "1800", "7200"))
+NEWSLETTERS_BATCH_SIZE = env.integer("NEWSLETTERS_BATCH_SIZE", 100)
+NEWSLETTERS_CLAIM_SECONDS = env.integer("NEWSLETTERS_CLAIM_SECONDS", 120)
+NEWSLETTERS_DIGEST_MAX_ITEMS = env.integer("NEWSLETTERS_DIGEST_MAX_ITEMS", 20)
+# When the periodic job plans digests, in TIME_ZONE: weekday and time, day of month and time.
+NEWSLETTERS_WEEKLY_AT = env.text("NEWSLETTERS_WEEKLY_AT", "mon 08:00")
+NEWSLETTERS_MONTHLY_AT = env.text("NEWSLETTERS_MONTHLY_AT", "1 08:00")

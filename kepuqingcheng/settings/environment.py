@@ -57,6 +57,14 @@ def words(name, default=()):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def numbers(name, default=()):
+    """A comma-separated list of numbers (seconds, say)."""
+    try:
+        return [float(item) for item in words(name, default)]
+    except ValueError:
+        raise SettingError(f"{name} must be numbers separated by commas") from None
+
+
 def networks(name, default=()):
     """Comma-separated IP addresses or CIDR networks; ``*`` means every address."""
     import ipaddress
@@ -120,6 +128,26 @@ def database(name, default):
     return config
 
 
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_backend(name, default="database"):
+    """The django-tasks backend: ``database`` (a queue in the database, run by
+    ``manage.py db_worker``), ``immediate`` (in the enqueuing process), or the dotted path of
+    another backend class, e.g. ``django_tasks_rq.RQBackend`` for a distributed queue."""
+    value = os.environ.get(name) or default
+    if value in TASK_BACKENDS:
+        return {"BACKEND": TASK_BACKENDS[value]}
+    if "." not in value:
+        raise SettingError(
+            f"{name} must be database, immediate or the dotted path of a backend, not {value!r}"
+        )
+    return {"BACKEND": value}
+
+
 def cache(name):
     url = os.environ.get(name)
     if not url:
@@ -143,6 +171,11 @@ def email(name):
     url = os.environ.get(name)
     if not url:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    return email_settings(url, name)
+
+
+def email_settings(url, name):
+    """The settings of one email URL (``name`` is the variable it came from, for errors)."""
     parts = urlsplit(url)
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "console":

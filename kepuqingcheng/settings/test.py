@@ -1,5 +1,6 @@
 """The test suite: the embedded default unless DATABASE_URL / REDIS_URL point at real servers."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail stays in memory unless EMAIL_URL names a server: the suite's own SMTP server
+# (tests/mailserver.py) for the processes a test starts.
+if not os.environ.get("EMAIL_URL"):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
 
 # Uploaded files from tests go to a throw-away folder, never the developer's media/.
@@ -32,3 +36,8 @@ CONTENT_GENERATION_CHECK_SECONDS = 3600
 # query counts of pages must not depend on how long a test takes; the tests of the banner set
 # the real two seconds where they measure it (tests/alerts/test_site.py).
 ALERTS_CHECK_SECONDS = 3600
+
+# Background tasks run in the process that enqueues them, unless a test run names a backend
+# (the newsletter worker tests start real `db_worker` processes with TASKS_BACKEND=database).
+if not os.environ.get("TASKS_BACKEND"):
+    TASKS = {"default": env.tasks_backend("TASKS_BACKEND", "immediate")}  # noqa: F405

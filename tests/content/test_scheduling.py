@@ -380,7 +380,8 @@ def test_make_run_serves_the_site_with_the_worker_and_stops_both(shared_database
         status = stop(launcher, signal.SIGINT)
     log = log_path.read_text()
     assert status == 0, log
-    pids = re.search(r"web server pid (\d+), worker pid (\d+)", log).groups()
+    started = r"web server pid (\d+), worker pid (\d+), tasks worker pid (\d+)"
+    pids = re.search(started, log).groups()
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid), 0)
