@@ -46,11 +46,13 @@ export function playRecord(current, endedAt, uuid) {
     };
 }
 
-/* The server's clock minus ours, from an answer's server_time and the request's round trip (the
- * server answered halfway); null when the answer has no readable time. */
+/* The server's clock minus ours, from an answer's server_time and the moment the answer arrived:
+ * the smallest offset the round trip allows, so the player never acts before the server's time
+ * (an alert never leaves before its expiry, a schedule window never opens early) and is late by
+ * at most the round trip; null when the answer has no readable time. */
 export function serverOffset(serverTime, sentAt, receivedAt) {
     const server = Date.parse(serverTime);
-    return Number.isNaN(server) ? null : server - (sentAt + receivedAt) / 2;
+    return Number.isNaN(server) ? null : server - Math.max(sentAt, receivedAt);
 }
 
 /* The delay before reconnecting the push channel after `attempt` failures: doubling up to
