@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "taggit",
-    # The database queue of background tasks (TASKS) and its worker, `manage.py db_worker`.
+    # The database queue of background tasks (TASKS); `manage.py run_tasks` is its worker.
     "django_tasks_db",
     # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this
     # site instead of a CDN (blocked by the CSP and unreachable on a closed network).
@@ -273,7 +273,7 @@ WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 POPULAR_SEARCH_MIN_COUNT = env.integer("POPULAR_SEARCH_MIN_COUNT", 5)
 
 # Background tasks (newsletter delivery, WebSub notifications): a queue in the database that
-# `manage.py db_worker` works through (`make run` starts it); see README "Background work".
+# `manage.py run_tasks` works through (`make run` starts it); see README "Background work".
 TASKS = {"default": env.tasks_backend("TASKS_BACKEND")}
 # How often `manage.py run_worker` publishes scheduled pages and unpublishes expired ones.
 PUBLISH_SCHEDULED_SECONDS = env.integer("PUBLISH_SCHEDULED_SECONDS", 30)
