@@ -265,6 +265,14 @@ class _Ticker:
         return member
 
     async def run(self):
+        try:
+            await self._rounds()
+        finally:
+            # The next stream on this loop starts a new ticker; none is kept for a dead loop.
+            if self._by_loop.get(self.loop) is self:
+                del self._by_loop[self.loop]
+
+    async def _rounds(self):
         now = self.loop.time()
         timing = _Timing()
         # The streams marked themselves connected and took their slots just now.
@@ -275,16 +283,25 @@ class _Ticker:
             now = self.loop.time()
             if self.watch and now >= next_watch:
                 next_watch = now + timing.watch
-                await sync_to_async(_check_other_processes)()
+                await _survive(_check_other_processes)
             if now >= next_mark:
                 next_mark = now + timing.keepalive
-                await sync_to_async(_mark_all_connected)({m.screen_id for m in self.members})
+                await _survive(_mark_all_connected, {m.screen_id for m in self.members})
             if now >= next_renew:
                 next_renew = now + lease / 3
                 sending = [m.slot for m in self.members if now - m.sent_at < lease]
-                await sync_to_async(streams.renew_all)(sending)
+                await _survive(streams.renew_all, sending)
             wake = min(next_mark, next_renew, next_watch if self.watch else next_mark)
             await asyncio.sleep(max(wake - self.loop.time(), 0.01))
+
+
+async def _survive(function, *args):
+    """One periodic round in a thread; a failure (the database or the cache away) is logged and
+    the ticker goes on, so the streams get their next round when the service is back."""
+    try:
+        await sync_to_async(function)(*args)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.warning("screens: a periodic round of the open streams failed", exc_info=True)
 
 
 def _ticker_ended(task):
