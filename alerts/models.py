@@ -11,6 +11,7 @@ and ``Test`` go out with one person. An issued alert ends ``cancelled`` (by a Ca
 that name the alert they change in ``replaces``; the steps themselves are in ``alerts.issuing``.
 """
 
+import datetime
 import re
 
 from django.conf import settings
@@ -214,6 +215,13 @@ class Alert(models.Model):
     def __str__(self):
         return f"{self.headline} ({self.identifier})"
 
+    def save(self, *args, **kwargs):
+        # CAP carries whole seconds, and so do the cards that screens keep and judge offline: a
+        # time with a fraction goes to the next second, so that every surface agrees and none
+        # ends (or starts) the alert before the time given.
+        self.onset, self.expires = _up_to_second(self.onset), _up_to_second(self.expires)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("alerts:detail", args=[self.identifier])
 
@@ -271,6 +279,12 @@ class Alert(models.Model):
             errors["replaces"] = _("更新或解除须指明所针对的预警。")
         if errors:
             raise ValidationError(errors)
+
+
+def _up_to_second(moment):
+    if moment is None or not moment.microsecond:
+        return moment
+    return moment.replace(microsecond=0) + datetime.timedelta(seconds=1)
 
 
 class AlertAckQuerySet(models.QuerySet):

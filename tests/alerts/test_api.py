@@ -143,3 +143,20 @@ def test_acks_are_recorded_once_where_the_database_cannot_return_inserted_rows(
     assert first.json()["first"] is True and again.json()["first"] is False
     assert again.json()["acknowledged_at"] == first.json()["acknowledged_at"]
     assert AlertAck.objects.filter(alert=alert, screen=screen).count() == 1
+
+
+def test_an_alert_s_times_are_whole_seconds_never_earlier_than_given(drafter, confirmer, site_tree):
+    """Cards and CAP carry whole seconds; a screen judging a card offline must not end the alert
+    before the time the operator gave, so a fraction moves the time to the next second."""
+    import datetime
+
+    from django.utils import timezone
+
+    from alerts import cards
+
+    given = timezone.now().replace(microsecond=400_000) + datetime.timedelta(minutes=30)
+    alert = make_alert(areas=("150105",), created_by=drafter, expires=given)
+    alert.refresh_from_db()
+    assert alert.expires == given.replace(microsecond=0) + datetime.timedelta(seconds=1)
+    card_expires = datetime.datetime.fromisoformat(cards.card(alert)["expires"])
+    assert card_expires == alert.expires and card_expires > given
